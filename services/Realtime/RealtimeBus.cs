@@ -1,0 +1,26 @@
+using MassTransit;
+
+namespace Inbox.Realtime;
+
+/// <summary>
+/// Every Realtime instance must see every event (each holds different connections), so each binds its own
+/// queue, named by Realtime:InstanceId. The queue is durable and expires 10 minutes after its instance is gone:
+/// a broker restart or a short blip loses nothing, and a dead instance leaves nothing behind.
+/// </summary>
+public static class RealtimeBus
+{
+    public static void RegisterConsumers(IBusRegistrationConfigurator bus) => bus.AddConsumer<MessageReceivedConsumer>();
+
+    public static void ConfigureInstanceQueue(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator bus)
+    {
+        var configuration = context.GetRequiredService<IConfiguration>();
+        var instanceId = configuration["Realtime:InstanceId"] ?? $"{Environment.MachineName}-{Guid.NewGuid():N}";
+        bus.ReceiveEndpoint($"realtime-{instanceId}", e =>
+        {
+            e.Durable = true;
+            e.AutoDelete = false;
+            e.SetQueueArgument("x-expires", (int)TimeSpan.FromMinutes(10).TotalMilliseconds);
+            e.ConfigureConsumer<MessageReceivedConsumer>(context);
+        });
+    }
+}

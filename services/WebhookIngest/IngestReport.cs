@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace Inbox.WebhookIngest;
+
+/// <summary>What became of one webhook envelope, item by item; stored with it in the ledger.</summary>
+public sealed class IngestReport
+{
+    public int Stored { get; private set; }
+    public int Duplicates { get; private set; }
+    public List<string> UnknownNumbers { get; } = [];
+    public Dictionary<string, int> Deferred { get; } = [];
+    public List<RejectedItem> Rejected { get; } = [];
+
+    public void AddStored() => Stored++;
+    public void AddDuplicate() => Duplicates++;
+    public void AddUnknownNumber(string? phoneNumberId) => UnknownNumbers.Add(phoneNumberId ?? "(none)");
+    public void AddRejected(string? itemId, string reason) => Rejected.Add(new RejectedItem(itemId, reason));
+
+    /// <summary>Kept in the ledger for the ingestion work that will handle it (other types, statuses, fields).</summary>
+    public void AddDeferred(string kind, int count = 1)
+    {
+        if (count > 0) Deferred[kind] = Deferred.GetValueOrDefault(kind) + count;
+    }
+
+    public string Outcome =>
+        Rejected.Count > 0 ? "items_rejected"
+        : Stored + Duplicates > 0 ? "routed"
+        : UnknownNumbers.Count > 0 ? "unknown_number"
+        : Deferred.Count > 0 ? "deferred"
+        : "empty";
+
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        stored = Stored,
+        duplicates = Duplicates,
+        unknownNumbers = UnknownNumbers,
+        deferred = Deferred,
+        rejected = Rejected,
+    }, JsonSerializerOptions.Web);
+
+    public sealed record RejectedItem(string? Item, string Reason);
+}

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Inbox.Data.Outbox;
+using Inbox.WhatsApp;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Inbox.WebhookIngest;
+
+public static class WebhookApi
+{
+    public static void MapWebhookApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/webhooks/whatsapp");
+        group.MapGet("/", Verify);
+        group.MapPost("/", Receive);
+    }
+
+    /// <summary>Meta's subscription handshake: echo hub.challenge as plain text when the verify token matches.</summary>
+    private static Results<ContentHttpResult, ProblemHttpResult> Verify(HttpRequest request, WebhookSettings settings)
+    {
+        var mode = request.Query["hub.mode"].ToString();
+        var token = request.Query["hub.verify_token"].ToString();
+        var challenge = request.Query["hub.challenge"].ToString();
+        var tokenMatches = CryptographicOperations.FixedTimeEquals(
+            Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(settings.VerifyToken));
+        if (mode != "subscribe" || !tokenMatches || challenge.Length == 0)
+            return TypedResults.Problem("The verify token or mode is wrong.", statusCode: StatusCodes.Status403Forbidden);
+        return TypedResults.Text(challenge, "text/plain");
+    }
+
+    /// <summary>
+    /// Raw bytes first (the signature covers them exactly), then the signature, then one transaction for the whole
+    /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
+    /// </summary>
+    private static async Task<IResult> Receive(
+        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox,
+        ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+            return TypedResults.Problem($"The body exceeds {WebhookSettings.MaxBodyBytes} bytes.",
+                statusCode: StatusCodes.Status413PayloadTooLarge);
+
+        var signature = request.Headers[WebhookSignature.HeaderName].ToString();
+        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets))
+            return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+
+        try
+        {
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body);
+            }
+            catch (JsonException)
+            {
+                await ingestor.RecordUnreadableAsync(body, signature, cancellationToken);
+                return TypedResults.Problem("The body is not JSON.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            using (document)
+            {
+                var report = await ingestor.IngestAsync(body, signature, document.RootElement, cancellationToken);
+                if (report.Stored > 0) outbox.Notify();
+                return TypedResults.Ok(new { received = true });
+            }
+        }
+        catch (Exception ex) when (ex is DbException or TimeoutException or InvalidOperationException { InnerException: DbException })
+        {
+            logger.LogError(ex, "Webhook not stored; answering 503 so Meta retries");
+            return TypedResults.Problem("The webhook could not be stored; retry later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    /// <summary>The body as sent, or null when it is larger than Meta's 3 MB.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > WebhookSettings.MaxBodyBytes) return null;
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 16 * 1024);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > WebhookSettings.MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

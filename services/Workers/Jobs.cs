@@ -1,0 +1,45 @@
+using Inbox.Data.Outbox;
+using Quartz;
+
+namespace Inbox.Workers;
+
+public static class Jobs
+{
+    public static WebApplicationBuilder AddInboxJobs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OutboxPublisher>();
+        builder.Services.AddQuartz(q =>
+        {
+            var sweep = new JobKey(nameof(OutboxSweepJob));
+            q.AddJob<OutboxSweepJob>(j => j.WithIdentity(sweep));
+            q.AddTrigger(t => t.ForJob(sweep).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(OutboxSweepJob.Interval).RepeatForever()));
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}
+
+/// <summary>
+/// The cross-process safety net for the outbox: each writing service relays its own rows right after commit;
+/// this publishes any row still unpublished after a while, e.g. when the service that wrote it has died.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class OutboxSweepJob(OutboxPublisher publisher, ILogger<OutboxSweepJob> logger) : IJob
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MinAge = TimeSpan.FromSeconds(30);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var published = await publisher.DrainAsync(MinAge, cancellationToken);
+            if (published > 0) logger.LogWarning("Outbox sweep published {Count} rows left behind", published);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Outbox sweep failed; it runs again in {Interval}", Interval);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Inbox.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Inbox.Data.Configurations;
+
+// One configuration per entity. The schema itself is written by hand in Migrations/; these map onto it.
+
+internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
+{
+    public void Configure(EntityTypeBuilder<Tenant> b) => b.ToTable("tenants");
+}
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> b) => b.ToTable("users");
+}
+
+internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Membership>
+{
+    public void Configure(EntityTypeBuilder<Membership> b)
+    {
+        b.ToTable("memberships");
+        b.HasKey(m => new { m.TenantId, m.UserId });
+        b.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId);
+    }
+}
+
+internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
+{
+    public void Configure(EntityTypeBuilder<Channel> b) => b.ToTable("channels");
+}
+
+internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
+{
+    public void Configure(EntityTypeBuilder<Contact> b) => b.ToTable("contacts");
+}
+
+internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
+{
+    public void Configure(EntityTypeBuilder<Conversation> b)
+    {
+        b.ToTable("conversations");
+        b.HasOne(c => c.Contact).WithMany().HasForeignKey(c => c.ContactId);
+    }
+}
+
+internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> b)
+    {
+        b.ToTable("messages");
+        b.Property(m => m.Payload).HasColumnType("jsonb");
+    }
+}
+
+internal sealed class WebhookLedgerEntryConfiguration : IEntityTypeConfiguration<WebhookLedgerEntry>
+{
+    public void Configure(EntityTypeBuilder<WebhookLedgerEntry> b)
+    {
+        b.ToTable("webhook_ledger");
+        b.Property(w => w.Id).UseIdentityAlwaysColumn();
+        b.Property(w => w.Detail).HasColumnType("jsonb");
+    }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("outbox");
+        b.Property(o => o.Id).UseIdentityAlwaysColumn();
+        b.Property(o => o.Payload).HasColumnType("jsonb");
+    }
+}

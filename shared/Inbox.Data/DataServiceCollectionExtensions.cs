@@ -1,0 +1,30 @@
+using Inbox.Data.Outbox;
+using Inbox.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Inbox.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// The database as every service sees it: one pooled data source for the application role (ConnectionStrings:Inbox),
+    /// the scoped tenant, the DbContext bound to it, the outbox signal, and the secret protector.
+    /// </summary>
+    public static IServiceCollection AddInboxData(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Inbox")
+            ?? throw new InvalidOperationException("ConnectionStrings:Inbox is not configured.");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddScoped<TenantContext>();
+        services.AddDbContext<InboxDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .AddInterceptors(new TenantConnectionInterceptor(sp.GetRequiredService<TenantContext>())));
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton(_ => new SecretProtector(configuration["Secrets:Key"]
+            ?? throw new InvalidOperationException("Secrets:Key is not configured.")));
+        return services;
+    }
+}

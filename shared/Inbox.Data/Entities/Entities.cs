@@ -1,0 +1,121 @@
+namespace Inbox.Data.Entities;
+
+/// <summary>A row that belongs to one tenant: filtered by EF and by PostgreSQL row-level security.</summary>
+public interface ITenantOwned
+{
+    Guid TenantId { get; }
+}
+
+public sealed class Tenant
+{
+    public Guid Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A person who can log in. Global: one person may work in several tenants through memberships.</summary>
+public sealed class User
+{
+    public Guid Id { get; set; }
+    public required string Email { get; set; }
+    public required string DisplayName { get; set; }
+    public required string PasswordHash { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public static class Roles
+{
+    public const string Owner = "owner";
+    public const string Admin = "admin";
+    public const string Agent = "agent";
+}
+
+public sealed class Membership : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public Guid UserId { get; set; }
+    public required string Role { get; set; }
+    public bool Active { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+    public User? User { get; set; }
+}
+
+/// <summary>A WhatsApp business number of a tenant. Its access token is stored encrypted, never in plain text.</summary>
+public sealed class Channel : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string PhoneNumberId { get; set; }
+    public required string WabaId { get; set; }
+    public required string DisplayPhoneNumber { get; set; }
+    public byte[]? AccessTokenEncrypted { get; set; }
+    public bool Active { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A WhatsApp customer, known by phone (wa_id), by business-scoped user id (BSUID), or both.</summary>
+public sealed class Contact : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public string? WaId { get; set; }
+    public string? Bsuid { get; set; }
+    public string? Name { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class Conversation : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid ChannelId { get; set; }
+    public Guid ContactId { get; set; }
+    public string Status { get; set; } = "open";
+    public DateTimeOffset? LastMessageAt { get; set; }
+    public DateTimeOffset? LastInboundAt { get; set; }
+    public string? LastMessagePreview { get; set; }
+    public int UnreadCount { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public Contact? Contact { get; set; }
+}
+
+public sealed class Message : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid ConversationId { get; set; }
+    public Guid ChannelId { get; set; }
+    public string? Wamid { get; set; }
+    public required string Direction { get; set; }
+    public required string Type { get; set; }
+    public string? Text { get; set; }
+    public string? Payload { get; set; }
+    public DateTimeOffset SentAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Every webhook envelope as received (exact bytes and signature), with what became of it. Not tenant-owned:
+/// one envelope can carry several tenants' numbers.</summary>
+public sealed class WebhookLedgerEntry
+{
+    public long Id { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public required string Signature { get; set; }
+    public required byte[] Body { get; set; }
+    public required string Outcome { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>An event committed with the state that caused it, waiting for the relay to publish it.</summary>
+public sealed class OutboxMessage : ITenantOwned
+{
+    public long Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string MessageType { get; set; }
+    public required string Payload { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? PublishedAt { get; set; }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Inbox.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Inbox.Data.Outbox;
+
+/// <summary>
+/// Publishes committed outbox rows to RabbitMQ through MassTransit. Claims a batch with FOR UPDATE SKIP LOCKED
+/// (several relays never publish the same row at once), publishes each row with its tenant header and a
+/// message id derived from the row, and marks the batch published only after the broker confirmed every publish.
+/// A broker outage only delays: the publish times out, the claim rolls back, and the rows wait for the next try.
+/// Delivery is at least once; consumers de-duplicate on the message id.
+/// </summary>
+public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogger<OutboxPublisher> logger)
+{
+    private const int BatchSize = 200;
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Publishes rows at least <paramref name="minAge"/> old until none is left; returns how many.</summary>
+    public async Task<int> DrainAsync(TimeSpan minAge, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            var published = await PublishBatchAsync(minAge, cancellationToken);
+            total += published;
+            if (published < BatchSize) return total;
+        }
+    }
+
+    private async Task<int> PublishBatchAsync(TimeSpan minAge, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = new List<(long Id, Guid TenantId, string Type, string Payload)>();
+        await using (var claim = new NpgsqlCommand(
+                         "select id, tenant_id, message_type, payload::text from outbox_claim($1, $2)", connection, transaction))
+        {
+            claim.Parameters.Add(new() { Value = BatchSize });
+            claim.Parameters.Add(new() { Value = minAge });
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+        }
+        if (rows.Count == 0) return 0;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PublishTimeout);
+        foreach (var row in rows)
+        {
+            var type = OutboxEvents.ResolveType(row.Type);
+            var message = JsonSerializer.Deserialize(row.Payload, type, OutboxEvents.Json)!;
+            await bus.Publish(message, type, context =>
+            {
+                context.MessageId = MessageIdFor(row.Id);
+                context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
+            }, timeout.Token);
+        }
+
+        await using (var mark = new NpgsqlCommand("select outbox_mark_published($1)", connection, transaction))
+        {
+            mark.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogDebug("Published {Count} outbox rows", rows.Count);
+        return rows.Count;
+    }
+
+    /// <summary>The same row always gets the same message id, so a re-publish is recognisable downstream.</summary>
+    public static Guid MessageIdFor(long outboxId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        "inbox-outbox"u8.CopyTo(bytes);
+        BitConverter.TryWriteBytes(bytes[8..], outboxId);
+        return new Guid(bytes);
+    }
+}
+
+/// <summary>
+/// Runs the publisher in the process that writes the outbox: woken by <see cref="OutboxSignal"/> right after a
+/// commit, and every few seconds anyway as the sweep for anything left behind (a crash, a broker outage).
+/// </summary>
+public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, ILogger<OutboxRelay> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await publisher.DrainAsync(TimeSpan.Zero, stoppingToken);
+                failures = 0;
+                await signal.WaitAsync(SweepInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                logger.LogWarning(ex, "Outbox relay could not publish (attempt {Attempt}); rows stay queued", failures);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, failures)), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Inbox.Data.Entities;
+using Inbox.Tenancy;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inbox.Data;
+
+public sealed record NewMember(string Email, string DisplayName, string Password, string Role);
+
+public sealed record NewChannel(string PhoneNumberId, string WabaId, string DisplayPhoneNumber, string AccessToken);
+
+public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels);
+
+/// <summary>Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant.</summary>
+public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
+{
+    private static readonly PasswordHasher<User> Hasher = new();
+
+    public async Task<bool> ExistsAsync(Guid tenantId, CancellationToken cancellationToken = default)
+    {
+        tenant.Set(tenantId);
+        return await db.Tenants.AnyAsync(cancellationToken);
+    }
+
+    public async Task ProvisionAsync(NewTenant request, CancellationToken cancellationToken = default)
+    {
+        tenant.Set(request.Id);
+        var now = DateTimeOffset.UtcNow;
+        db.Tenants.Add(new Tenant { Id = request.Id, Slug = request.Slug, Name = request.Name, CreatedAt = now });
+        foreach (var member in request.Members)
+        {
+            var userId = await FindUserIdAsync(member.Email, cancellationToken);
+            if (userId is null)
+            {
+                userId = Guid.CreateVersion7();
+                db.Users.Add(new User
+                {
+                    Id = userId.Value,
+                    Email = member.Email,
+                    DisplayName = member.DisplayName,
+                    PasswordHash = Hasher.HashPassword(null!, member.Password),
+                    CreatedAt = now,
+                });
+            }
+            db.Memberships.Add(new Membership { TenantId = request.Id, UserId = userId.Value, Role = member.Role, CreatedAt = now });
+        }
+        foreach (var channel in request.Channels)
+        {
+            db.Channels.Add(new Channel
+            {
+                Id = Guid.CreateVersion7(),
+                TenantId = request.Id,
+                PhoneNumberId = channel.PhoneNumberId,
+                WabaId = channel.WabaId,
+                DisplayPhoneNumber = channel.DisplayPhoneNumber,
+                AccessTokenEncrypted = secrets.Protect(channel.AccessToken),
+                CreatedAt = now,
+            });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>A person already known (in another tenant) keeps one account.</summary>
+    private async Task<Guid?> FindUserIdAsync(string email, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select user_id from auth_find_user($1)");
+        command.Parameters.Add(new() { Value = email });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+}

@@ -1,0 +1,29 @@
+using Inbox.Data;
+using Inbox.Manage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// Operator commands, configured from the same environment as the services (see ./inbox).
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddInboxData(builder.Configuration);
+builder.Services.AddScoped<TenantProvisioner>();
+using var host = builder.Build();
+
+switch (args.FirstOrDefault())
+{
+    case "migrate":
+        await DatabaseMigrator.MigrateAsync(builder.Configuration.GetConnectionString("InboxOwner")
+            ?? throw new InvalidOperationException("ConnectionStrings:InboxOwner is not configured."));
+        Console.Error.WriteLine("Database is up to date.");
+        return 0;
+    case "seed-demo":
+        await using (var scope = host.Services.CreateAsyncScope())
+            Console.WriteLine(await DemoTenant.SeedAsync(scope.ServiceProvider.GetRequiredService<TenantProvisioner>()));
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Inbox.Manage migrate | seed-demo");
+        return 2;
+}
