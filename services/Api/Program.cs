@@ -11,7 +11,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
 
 var app = builder.Build();
-app.UseExceptionHandler();
+app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemStatus.ForException });
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantFromClaims();

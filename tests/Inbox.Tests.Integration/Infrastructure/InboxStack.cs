@@ -1,0 +1,104 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inbox.Api.Auth;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Realtime;
+using Inbox.WebhookIngest;
+using Inbox.Workers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Inbox.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// The whole product for the tests: migrations applied to the real database, then Api, WebhookIngest, Realtime and
+/// Workers started once and shared. Tests isolate themselves by creating their own tenants.
+/// </summary>
+public sealed class InboxStack : IAsyncLifetime
+{
+    public ServiceHost<AccessTokenIssuer> Api { get; } = new();
+    public ServiceHost<WebhookIngestor> Ingest { get; } = new();
+    public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
+    public ServiceHost<OutboxSweepJob> Workers { get; } = new();
+    public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
+
+    private ServiceProvider _provisioning = null!;
+
+    public async Task InitializeAsync()
+    {
+        await DatabaseMigrator.MigrateAsync(TestSettings.OwnerConnectionString);
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        _provisioning = new ServiceCollection().AddInboxData(configuration).AddScoped<TenantProvisioner>().BuildServiceProvider();
+
+        Api.Start();
+        Ingest.Start();
+        Realtime.Start();
+        Workers.Start();
+        await WaitForBusAsync(Realtime); // its queue must be bound before anything is published
+        await WaitForBusAsync(Ingest);
+    }
+
+    /// <summary>A new tenant with an owner, an agent and one WhatsApp number, all with unique names.</summary>
+    public async Task<TestTenant> CreateTenantAsync()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var tenant = new TestTenant(
+            Guid.CreateVersion7(), $"t-{suffix}", PhoneNumberId: $"9{Random.Shared.NextInt64(10_000_000_000, 99_999_999_999)}",
+            AgentEmail: $"agent-{suffix}@example.test", OwnerEmail: $"owner-{suffix}@example.test", Password: $"pw-{suffix}-secret");
+        await using var scope = _provisioning.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TenantProvisioner>().ProvisionAsync(new NewTenant(
+            tenant.Id, tenant.Slug, $"Tenant {suffix}",
+            [
+                new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
+                new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
+            ],
+            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], "token-" + suffix)]));
+        return tenant;
+    }
+
+    public async Task<string> LoginAsync(string email, string password)
+    {
+        var response = await Api.Http.PostAsJsonAsync("/api/auth/login", new { email, password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    public async Task<HubClient> ConnectAgentAsync(TestTenant tenant) =>
+        await HubClient.ConnectAsync(Realtime.BaseAddress, await LoginAsync(tenant.AgentEmail, tenant.Password));
+
+    private static async Task WaitForBusAsync<T>(ServiceHost<T> host) where T : class
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var health = await host.Http.GetFromJsonAsync<JsonElement>("/health");
+            if (health.GetProperty("checks").TryGetProperty("bus", out var bus) && bus.GetProperty("status").GetString() == "Healthy")
+                return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("The bus did not become healthy.");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Workers.DisposeAsync();
+        await Realtime.DisposeAsync();
+        await Ingest.DisposeAsync();
+        await Api.DisposeAsync();
+        await _provisioning.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+public sealed record TestTenant(Guid Id, string Slug, string PhoneNumberId, string AgentEmail, string OwnerEmail, string Password);
+
+/// <summary>
+/// All integration tests share one stack and run one after another: one of them stops RabbitMQ, which would
+/// disturb anything running beside it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<InboxStack>
+{
+    public const string Name = "stack";
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inbox.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// One service of Inbox running in-process on a real Kestrel port (WebSockets and the bus need real sockets).
+/// <typeparamref name="TMarker"/> is any type of the service's assembly: its entry point is what runs.
+/// </summary>
+public sealed class ServiceHost<TMarker> : WebApplicationFactory<TMarker> where TMarker : class
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ServiceHost(Dictionary<string, string?>? settings = null)
+    {
+        _settings = settings ?? [];
+        UseKestrel(0);
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public ServiceHost<TMarker> Start()
+    {
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning"); // keep test output readable
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Http?.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,23 @@
+using Inbox.Data;
+using Npgsql;
+
+namespace Inbox.Tests.Integration.Infrastructure;
+
+/// <summary>Raw reads as the application role, for a given tenant or none (row-level security applies).</summary>
+public static class Sql
+{
+    public static async Task<long> CountAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
+            await setTenant.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Ledger rows holding this exact text in their body (the ledger belongs to no tenant).</summary>
+    public static Task<long> LedgerRowsContainingAsync(this NpgsqlDataSource database, string marker) =>
+        database.CountAsync(null, "select count(*) from webhook_ledger where position(convert_to($1, 'UTF8') in body) > 0", marker);
+}
