@@ -5,28 +5,29 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export INBOX_STATE; INBOX_STATE=$(mktemp -d)
-export INBOX_PORT_BASE=15080 INBOX_DB=inbox_smoke
+BASE=${INBOX_SMOKE_PORT_BASE:-15080}
+export INBOX_PORT_BASE=$BASE INBOX_DB=${INBOX_SMOKE_DB:-inbox_smoke}
 cleanup() { "$ROOT/inbox" down >/dev/null 2>&1 || true; rm -rf "$INBOX_STATE"; }
 trap cleanup EXIT
 
 "$ROOT/inbox" up | tee "$INBOX_STATE/up.out"
 grep -q "Inbox is running" "$INBOX_STATE/up.out"
 grep -q "agent@demo.inbox.test" "$INBOX_STATE/up.out"
-for port in 15080 15081 15082 15083; do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null; done
+for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null; done
 [[ $("$ROOT/inbox" status | grep -c ' running  pid') == 4 ]]
 
 # A signed webhook for the demo number becomes a conversation the demo agent can read.
-source "$ROOT/.inbox/secrets.env"
+source "${INBOX_SECRETS:-$ROOT/.inbox/secrets.env}"
 wamid="wamid.smoke$(date +%s%N)"
 body='{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"100000000000001"},"contacts":[{"profile":{"name":"Smoke"},"wa_id":"15550009999"}],"messages":[{"from":"15550009999","id":"'$wamid'","timestamp":"1763780000","type":"text","text":{"body":"smoke test"}}]}}]}]}'
 signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$INBOX_APP_SECRET" -hex | awk '{print $NF}')"
 curl -fsS -H "X-Hub-Signature-256: $signature" -H 'content-type: application/json' --data-binary "$body" \
-  http://127.0.0.1:15081/webhooks/whatsapp >/dev/null
+  http://127.0.0.1:$((BASE + 1))/webhooks/whatsapp >/dev/null
 token=$(curl -fsS -H 'content-type: application/json' -d '{"email":"agent@demo.inbox.test","password":"demo-agent-password"}' \
-  http://127.0.0.1:15080/api/auth/login | python3 -c 'import sys, json; print(json.load(sys.stdin)["accessToken"])')
-curl -fsS -H "Authorization: Bearer $token" http://127.0.0.1:15080/api/conversations | grep -q "smoke test"
+  http://127.0.0.1:$BASE/api/auth/login | python3 -c 'import sys, json; print(json.load(sys.stdin)["accessToken"])')
+curl -fsS -H "Authorization: Bearer $token" http://127.0.0.1:$BASE/api/conversations | grep -q "smoke test"
 
 "$ROOT/inbox" down
 [[ $("$ROOT/inbox" status | grep -c ' running  pid' || true) == 0 ]]
-for port in 15080 15081 15082 15083; do ! curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; done
+for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)); do ! curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; done
 echo "smoke test passed"
