@@ -1,5 +1,6 @@
 using Inbox.Api.Auth;
 using Inbox.Api.Conversations;
+using Inbox.Api.Media;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
@@ -20,4 +21,5 @@ app.MapOpenApi();
 app.MapInboxHealth();
 app.MapAuthApi();
 app.MapConversationsApi();
+app.MapMediaApi();
 app.Run();

@@ -1,3 +1,4 @@
+using Inbox.Contracts;
 using MassTransit;
 
 namespace Inbox.Realtime;
@@ -9,7 +10,13 @@ namespace Inbox.Realtime;
 /// </summary>
 public static class RealtimeBus
 {
-    public static void RegisterConsumers(IBusRegistrationConfigurator bus) => bus.AddConsumer<MessageReceivedConsumer>();
+    public static void RegisterConsumers(IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<HubPushConsumer<MessageReceived>>();
+        bus.AddConsumer<HubPushConsumer<MessageStatusChanged>>();
+        bus.AddConsumer<HubPushConsumer<MessageUpdated>>();
+        bus.AddConsumer<HubPushConsumer<ConversationUpdated>>();
+    }
 
     public static void ConfigureInstanceQueue(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator bus)
     {
@@ -20,7 +27,11 @@ public static class RealtimeBus
             e.Durable = true;
             e.AutoDelete = false;
             e.SetQueueArgument("x-expires", (int)TimeSpan.FromMinutes(10).TotalMilliseconds);
-            e.ConfigureConsumer<MessageReceivedConsumer>(context);
+            e.ConcurrentMessageLimit = 1; // pushed in the order they were published
+            e.ConfigureConsumer<HubPushConsumer<MessageReceived>>(context);
+            e.ConfigureConsumer<HubPushConsumer<MessageStatusChanged>>(context);
+            e.ConfigureConsumer<HubPushConsumer<MessageUpdated>>(context);
+            e.ConfigureConsumer<HubPushConsumer<ConversationUpdated>>(context);
         });
     }
 }

@@ -6,12 +6,21 @@ namespace Inbox.WebhookIngest;
 public sealed class IngestReport
 {
     public int Stored { get; private set; }
+    public int Reactions { get; private set; }
+    public int Statuses { get; private set; }
+    public int ParkedStatuses { get; private set; }
     public int Duplicates { get; private set; }
+
+    /// <summary>True when the commit produced events for the relay to publish.</summary>
+    public bool HasEvents => Stored + Reactions + Statuses > 0;
     public List<string> UnknownNumbers { get; } = [];
     public Dictionary<string, int> Deferred { get; } = [];
     public List<RejectedItem> Rejected { get; } = [];
 
     public void AddStored() => Stored++;
+    public void AddReaction() => Reactions++;
+    public void AddStatus() => Statuses++;
+    public void AddParkedStatus() => ParkedStatuses++;
     public void AddDuplicate() => Duplicates++;
     public void AddUnknownNumber(string? phoneNumberId) => UnknownNumbers.Add(phoneNumberId ?? "(none)");
     public void AddRejected(string? itemId, string reason) => Rejected.Add(new RejectedItem(itemId, reason));
@@ -24,7 +33,7 @@ public sealed class IngestReport
 
     public string Outcome =>
         Rejected.Count > 0 ? "items_rejected"
-        : Stored + Duplicates > 0 ? "routed"
+        : Stored + Reactions + Statuses + ParkedStatuses + Duplicates > 0 ? "routed"
         : UnknownNumbers.Count > 0 ? "unknown_number"
         : Deferred.Count > 0 ? "deferred"
         : "empty";
@@ -32,6 +41,9 @@ public sealed class IngestReport
     public string ToJson() => JsonSerializer.Serialize(new
     {
         stored = Stored,
+        reactions = Reactions,
+        statuses = Statuses,
+        parkedStatuses = ParkedStatuses,
         duplicates = Duplicates,
         unknownNumbers = UnknownNumbers,
         deferred = Deferred,

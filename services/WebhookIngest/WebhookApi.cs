@@ -63,7 +63,7 @@ public static class WebhookApi
             using (document)
             {
                 var report = await ingestor.IngestAsync(body, signature, document.RootElement, cancellationToken);
-                if (report.Stored > 0) outbox.Notify();
+                if (report.HasEvents) outbox.Notify();
                 return TypedResults.Ok(new { received = true });
             }
         }

@@ -1,4 +1,5 @@
 using Inbox.Data.Outbox;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
 namespace Inbox.Workers;
@@ -7,7 +8,7 @@ public static class Jobs
 {
     public static WebApplicationBuilder AddInboxJobs(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<OutboxPublisher>();
+        builder.Services.TryAddSingleton<OutboxPublisher>();
         builder.Services.AddQuartz(q =>
         {
             var sweep = new JobKey(nameof(OutboxSweepJob));

@@ -1,10 +1,13 @@
 using Inbox.Hosting;
 using Inbox.Workers;
+using Inbox.Workers.Media;
 
-// Background work: MassTransit consumers (outbound sends and media arrive with their issues) and Quartz jobs.
+// Background work: MassTransit consumers (media downloads; outbound sends arrive with their issue) and Quartz jobs.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
-builder.AddInboxBus();
+builder.AddInboxBus(MediaServices.RegisterConsumers);
+builder.AddOutboxRelay();
+builder.AddMediaDownloads();
 builder.AddInboxJobs();
 
 var app = builder.Build();

@@ -23,6 +23,7 @@ public static class DataServiceCollectionExtensions
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
             .AddInterceptors(new TenantConnectionInterceptor(sp.GetRequiredService<TenantContext>())));
         services.AddSingleton<OutboxSignal>();
+        services.AddMediaStore(configuration);
         services.AddSingleton(_ => new SecretProtector(configuration["Secrets:Key"]
             ?? throw new InvalidOperationException("Secrets:Key is not configured.")));
         return services;

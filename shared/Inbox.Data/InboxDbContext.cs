@@ -23,6 +23,10 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options, Ten
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<WebhookLedgerEntry> WebhookLedger => Set<WebhookLedgerEntry>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<MessageReaction> MessageReactions => Set<MessageReaction>();
+    public DbSet<PendingStatus> PendingStatuses => Set<PendingStatus>();
+    public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
+    public DbSet<MediaBlob> MediaBlobs => Set<MediaBlob>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -11,7 +11,10 @@ internal static class SnakeCaseNames
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
-                property.SetColumnName(ToSnakeCase(property.Name));
+            {
+                if (property.GetColumnName() == property.Name) // leave names set explicitly alone
+                    property.SetColumnName(ToSnakeCase(property.Name));
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Inbox.Hosting;
@@ -49,7 +50,7 @@ public static class BusDefaults
     /// <summary>Publishes this process's outbox rows right after each commit, with a sweep as the safety net.</summary>
     public static WebApplicationBuilder AddOutboxRelay(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<OutboxPublisher>();
+        builder.Services.TryAddSingleton<OutboxPublisher>();
         builder.Services.AddHostedService<OutboxRelay>();
         return builder;
     }

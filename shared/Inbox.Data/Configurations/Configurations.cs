@@ -51,6 +51,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
     {
         b.ToTable("messages");
         b.Property(m => m.Payload).HasColumnType("jsonb");
+        b.Property(m => m.Content).HasColumnType("jsonb");
+        b.Property(m => m.Referral).HasColumnType("jsonb");
+        b.HasOne(m => m.MediaFile).WithOne().HasForeignKey<MediaFile>(f => f.MessageId);
     }
 }
 
@@ -71,5 +74,42 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.ToTable("outbox");
         b.Property(o => o.Id).UseIdentityAlwaysColumn();
         b.Property(o => o.Payload).HasColumnType("jsonb");
+    }
+}
+
+internal sealed class MessageReactionConfiguration : IEntityTypeConfiguration<MessageReaction>
+{
+    public void Configure(EntityTypeBuilder<MessageReaction> b)
+    {
+        b.ToTable("message_reactions");
+        b.HasKey(r => new { r.ChannelId, r.TargetWamid, r.ContactId });
+    }
+}
+
+internal sealed class PendingStatusConfiguration : IEntityTypeConfiguration<PendingStatus>
+{
+    public void Configure(EntityTypeBuilder<PendingStatus> b)
+    {
+        b.ToTable("pending_statuses");
+        b.HasKey(p => new { p.ChannelId, p.Wamid, p.Status });
+    }
+}
+
+internal sealed class MediaFileConfiguration : IEntityTypeConfiguration<MediaFile>
+{
+    public void Configure(EntityTypeBuilder<MediaFile> b)
+    {
+        b.ToTable("media_files");
+        b.Property(f => f.WhatsAppMediaId).HasColumnName("whatsapp_media_id");
+    }
+}
+
+internal sealed class MediaBlobConfiguration : IEntityTypeConfiguration<MediaBlob>
+{
+    public void Configure(EntityTypeBuilder<MediaBlob> b)
+    {
+        b.ToTable("media_blobs");
+        b.HasKey(m => m.MediaFileId);
+        b.HasOne<MediaFile>().WithOne().HasForeignKey<MediaBlob>(m => m.MediaFileId);
     }
 }

@@ -9,11 +9,11 @@ public static class OutboxEvents
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static OutboxMessage Create<T>(Guid tenantId, T @event) where T : class => new()
+    public static OutboxMessage Create(Guid tenantId, object @event) => new()
     {
         TenantId = tenantId,
-        MessageType = typeof(T).FullName!,
-        Payload = JsonSerializer.Serialize(@event, Json),
+        MessageType = @event.GetType().FullName!,
+        Payload = JsonSerializer.Serialize(@event, @event.GetType(), Json),
         CreatedAt = DateTimeOffset.UtcNow,
     };
 

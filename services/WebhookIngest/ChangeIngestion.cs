@@ -1,0 +1,228 @@
+using System.Text.Json;
+using Inbox.Contracts;
+using Inbox.Data;
+using Inbox.Data.Outbox;
+using Inbox.Tenancy;
+using Inbox.WhatsApp;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Inbox.WebhookIngest;
+
+/// <summary>
+/// One change of an envelope, for the tenant that owns its phone_number_id: statuses, then messages and reactions,
+/// each under its own savepoint; then the list rows of the conversations it touched; then its outbox events.
+/// </summary>
+internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContext db, TenantContext tenant, IngestReport report)
+{
+    private readonly List<object> _events = [];
+    private readonly HashSet<Guid> _touchedConversations = [];
+    private Guid _tenantId;
+    private Guid _channelId;
+
+    public async Task RunAsync(WebhookChange change, CancellationToken cancellationToken)
+    {
+        if (change.Field != "messages")
+        {
+            report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
+            return;
+        }
+        if (await ResolveChannelAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId))
+        {
+            report.AddUnknownNumber(change.PhoneNumberId);
+            return;
+        }
+        (_channelId, _tenantId) = (channelId, tenantId);
+        tenant.Set(tenantId);
+        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
+            await setTenant.ExecuteNonQueryAsync(cancellationToken);
+
+        foreach (var item in change.Statuses) await StatusAsync(item, cancellationToken);
+        foreach (var item in change.Messages) await MessageAsync(item, change.Value, cancellationToken);
+        if (change.Value.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            report.AddDeferred("errors", errors.GetArrayLength());
+
+        foreach (var conversation in await db.Conversations.AsNoTracking()
+                     .Where(c => _touchedConversations.Contains(c.Id)).Select(Snapshots.Conversation)
+                     .ToListAsync(cancellationToken))
+            _events.Add(new ConversationUpdated(tenantId, conversation));
+        await InsertOutboxAsync(cancellationToken);
+    }
+
+    private async Task<(Guid ChannelId, Guid TenantId)?> ResolveChannelAsync(string? phoneNumberId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(phoneNumberId)) return null;
+        await using var command = new NpgsqlCommand("select channel_id, tenant_id from resolve_channel($1) where active", connection);
+        command.Parameters.Add(new() { Value = phoneNumberId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
+    }
+
+    private async Task StatusAsync(JsonElement item, CancellationToken cancellationToken)
+    {
+        StatusUpdate status;
+        try { status = StatusUpdate.Parse(item); }
+        catch (WebhookItemException ex) { report.AddRejected(ItemId(item), ex.Message); return; }
+
+        var row = await InSavepointAsync(status.Wamid, new NpgsqlBatchCommand(
+            "select message_id, conversation_id, status, status_at, changed, parked from apply_message_status($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        {
+            Parameters =
+            {
+                Param(_tenantId), Param(_channelId), Param(status.Wamid), Param(status.Status), Param(status.At),
+                Param(status.ErrorCode, NpgsqlDbType.Integer), Text(status.ErrorTitle), Text(status.ErrorDetails),
+                Text(status.PricingCategory),
+            },
+        }, r => (MessageId: r.IsDBNull(0) ? (Guid?)null : r.GetGuid(0), ConversationId: r.IsDBNull(1) ? (Guid?)null : r.GetGuid(1),
+            Status: r.GetString(2), At: r.GetFieldValue<DateTimeOffset>(3), Changed: r.GetBoolean(4), Parked: r.GetBoolean(5)),
+            cancellationToken);
+        if (row is not { } applied) return;
+        if (applied.Parked) report.AddParkedStatus();
+        else if (!applied.Changed) report.AddDuplicate();
+        else
+        {
+            report.AddStatus();
+            var message = await db.Messages.AsNoTracking().Where(m => m.Id == applied.MessageId)
+                .Select(m => new { m.ErrorCode, m.ErrorTitle, m.ErrorDetails }).SingleAsync(cancellationToken);
+            _events.Add(new MessageStatusChanged(_tenantId, applied.ConversationId!.Value, applied.MessageId!.Value, status.Wamid,
+                applied.Status, applied.At, message.ErrorCode, message.ErrorTitle, message.ErrorDetails));
+        }
+    }
+
+    private async Task MessageAsync(JsonElement item, JsonElement value, CancellationToken cancellationToken)
+    {
+        InboundMessage message;
+        try { message = InboundMessage.Parse(item, value); }
+        catch (Exception ex) when (ex is WebhookItemException or InvalidOperationException or FormatException or JsonException)
+        {
+            report.AddRejected(ItemId(item), ex.Message);
+            return;
+        }
+        if (message.Reaction is { } reaction) await ReactionAsync(message, reaction, cancellationToken);
+        else await InboundAsync(message, cancellationToken);
+    }
+
+    private async Task InboundAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        var messageId = Guid.CreateVersion7();
+        var media = message.Media is { } m
+            ? JsonSerializer.Serialize(new { id = m.Id, mime_type = m.MimeType, sha256 = m.Sha256, filename = m.Filename })
+            : null;
+        var row = await InSavepointAsync(message.Wamid, new NpgsqlBatchCommand("""
+            select message_id, conversation_id, contact_id, inserted, media_file_id from ingest_inbound_message(
+                $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+            """)
+        {
+            Parameters =
+            {
+                Param(_tenantId), Param(_channelId), Text(message.WaId), Text(message.Bsuid), Text(message.ContactName),
+                Param(Guid.CreateVersion7()), Param(Guid.CreateVersion7()), Param(messageId), Param(message.Wamid),
+                Param(message.Type), Text(message.Text), Jsonb(message.Content?.ToJsonString()), Jsonb(message.RawJson),
+                Param(message.SentAt), Text(message.Preview), Text(message.ReplyToWamid), Text(message.Forwarded),
+                Jsonb(message.Referral), Param(message.OpensWindow), Text(message.NewWaId), Jsonb(media),
+                Param(Guid.CreateVersion7()),
+            },
+        }, r => (ConversationId: r.GetGuid(1), ContactId: r.GetGuid(2), Inserted: r.GetBoolean(3),
+            MediaFileId: r.IsDBNull(4) ? (Guid?)null : r.GetGuid(4)), cancellationToken);
+        if (row is not { } stored) return;
+        if (!stored.Inserted)
+        {
+            report.AddDuplicate();
+            return;
+        }
+        report.AddStored();
+        _touchedConversations.Add(stored.ConversationId);
+        var snapshot = new MessageSnapshot(messageId, stored.ConversationId, message.Wamid, "inbound", message.Type,
+            message.Text, Snapshots.Element(message.Content?.ToJsonString()), message.SentAt, null, null, null, null, null,
+            message.ReplyToWamid, message.Forwarded, Snapshots.Element(message.Referral),
+            message.Media is { } announced
+                ? new MediaSnapshot("pending", announced.MimeType, announced.Filename, null, Snapshots.MediaUrl(messageId))
+                : null,
+            []);
+        _events.Add(new MessageReceived(_tenantId, stored.ConversationId, stored.ContactId, message.ContactName, message.WaId, snapshot));
+        if (stored.MediaFileId is { } mediaFileId)
+            _events.Add(new DownloadMedia(_tenantId, mediaFileId, messageId, stored.ConversationId, _channelId, message.Media!.Id));
+    }
+
+    private async Task ReactionAsync(InboundMessage message, InboundReaction reaction, CancellationToken cancellationToken)
+    {
+        var row = await InSavepointAsync(message.Wamid, new NpgsqlBatchCommand(
+            "select conversation_id, target_message_id, changed from ingest_reaction($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+        {
+            Parameters =
+            {
+                Param(_tenantId), Param(_channelId), Text(message.WaId), Text(message.Bsuid), Text(message.ContactName),
+                Param(Guid.CreateVersion7()), Param(Guid.CreateVersion7()), Param(message.Wamid), Param(reaction.TargetWamid),
+                Text(reaction.Emoji), Param(message.SentAt),
+            },
+        }, r => (ConversationId: r.GetGuid(0), TargetMessageId: r.IsDBNull(1) ? (Guid?)null : r.GetGuid(1), Changed: r.GetBoolean(2)),
+            cancellationToken);
+        if (row is not { } applied) return;
+        if (!applied.Changed)
+        {
+            report.AddDuplicate();
+            return;
+        }
+        report.AddReaction();
+        _touchedConversations.Add(applied.ConversationId);
+        if (applied.TargetMessageId is { } targetId) // a reaction to a message not stored yet shows when it arrives
+            _events.Add(new MessageUpdated(_tenantId, applied.ConversationId, targetId,
+                await Snapshots.ReactionsAsync(db, _channelId, reaction.TargetWamid, cancellationToken), null));
+    }
+
+    /// <summary>Runs one item's statement under a savepoint; a PostgreSQL error rejects that item alone.</summary>
+    private async Task<T?> InSavepointAsync<T>(
+        string itemId, NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        where T : struct
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new("savepoint item"), command, new("release savepoint item") },
+        };
+        try
+        {
+            T result;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                result = read(reader);
+            }
+            return result;
+        }
+        catch (PostgresException ex)
+        {
+            await using var rollback = new NpgsqlCommand("rollback to savepoint item", connection);
+            await rollback.ExecuteNonQueryAsync(cancellationToken);
+            report.AddRejected(itemId, $"{ex.SqlState}: {ex.MessageText}");
+            return null;
+        }
+    }
+
+    private async Task InsertOutboxAsync(CancellationToken cancellationToken)
+    {
+        if (_events.Count == 0) return;
+        var rows = _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList();
+        await using var command = new NpgsqlCommand("""
+            insert into outbox (tenant_id, message_type, payload)
+            select $1, t, p::jsonb from unnest($2::text[], $3::text[]) with ordinality as u(t, p, n) order by n
+            """, connection);
+        command.Parameters.Add(Param(_tenantId));
+        command.Parameters.Add(new() { Value = rows.Select(r => r.MessageType).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Payload).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlParameter Param<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
+
+    private static NpgsqlParameter Param(int? value, NpgsqlDbType type) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = type };
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Jsonb(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static string? ItemId(JsonElement item) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
+}

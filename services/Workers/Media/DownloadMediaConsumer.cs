@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using Inbox.Contracts;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
+using Inbox.WhatsApp;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Inbox.Workers.Media;
+
+/// <summary>
+/// Fetches a message's media through the Graph API (media id → short-lived URL → bytes, with the channel's own
+/// token), stores the bytes for its tenant, and marks the file ready — or failed, with the reason, once retries
+/// are spent or the error cannot pass (bad id, bad token, too large). Either way the inbox hears message:updated.
+/// Idempotent: a file that is no longer pending is left alone.
+/// </summary>
+public sealed class DownloadMediaConsumer(
+    InboxDbContext db, IGraphApiClient graph, IMediaStore store, SecretProtector secrets, OutboxSignal outbox,
+    MediaSettings settings, ILogger<DownloadMediaConsumer> logger) : IConsumer<DownloadMedia>
+{
+    public async Task Consume(ConsumeContext<DownloadMedia> context)
+    {
+        var command = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var file = await db.MediaFiles.FirstOrDefaultAsync(f => f.Id == command.MediaFileId, cancellationToken);
+        if (file is null || file.Status != MediaStatuses.Pending) return;
+
+        try
+        {
+            var channel = await db.Channels.AsNoTracking().FirstAsync(c => c.Id == file.ChannelId, cancellationToken);
+            var token = channel.AccessTokenEncrypted is { } sealedToken
+                ? secrets.Unprotect(sealedToken)
+                : throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
+            var media = await graph.GetMediaAsync(token, file.WhatsAppMediaId, cancellationToken);
+            var bytes = await graph.DownloadMediaAsync(token, media.Url, settings.MaxBytes, cancellationToken);
+            if (media.Sha256 is { Length: 64 } expected
+                && !string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
+                throw new GraphApiException(131052, "The downloaded bytes do not match the announced sha256.", null, null, 200);
+
+            file.StorageKey = await store.SaveAsync(file, bytes, cancellationToken);
+            file.MimeType = media.MimeType ?? file.MimeType;
+            file.FileSize = bytes.Length;
+            await FinishAsync(file, MediaStatuses.Ready, null, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var transient = ex is not GraphApiException graphError || graphError.IsTransient;
+            var attempt = context.GetRetryAttempt() + 1;
+            db.ChangeTracker.Clear();
+            file = await db.MediaFiles.FirstAsync(f => f.Id == command.MediaFileId, cancellationToken);
+            file.Attempts = attempt;
+            file.LastError = ex.Message;
+            if (transient && attempt <= settings.RetryIntervals.Count)
+            {
+                file.UpdatedAt = DateTimeOffset.UtcNow;
+                await db.SaveChangesAsync(cancellationToken);
+                logger.LogWarning(ex, "Media {MediaFileId} attempt {Attempt} failed; retrying", file.Id, attempt);
+                throw; // the consumer definition's retry policy tries again, with back-off
+            }
+            logger.LogWarning(ex, "Media {MediaFileId} failed for good after {Attempt} attempts", file.Id, attempt);
+            await FinishAsync(file, MediaStatuses.Failed, ex.Message, cancellationToken);
+        }
+    }
+
+    private async Task FinishAsync(MediaFile file, string status, string? error, CancellationToken cancellationToken)
+    {
+        file.Status = status;
+        file.LastError = error;
+        file.UpdatedAt = DateTimeOffset.UtcNow;
+        var message = await db.Messages.FirstAsync(m => m.Id == file.MessageId, cancellationToken);
+        message.MediaStatus = status;
+        db.Outbox.Add(OutboxEvents.Create(file.TenantId,
+            new MessageUpdated(file.TenantId, message.ConversationId, message.Id, null, Snapshots.Media(file))));
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+    }
+}
+
+/// <summary>Retry with back-off lives here, not in the consumer's body.</summary>
+public sealed class DownloadMediaConsumerDefinition : ConsumerDefinition<DownloadMediaConsumer>
+{
+    private readonly MediaSettings _settings;
+
+    public DownloadMediaConsumerDefinition(MediaSettings settings)
+    {
+        _settings = settings;
+        ConcurrentMessageLimit = 8;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadMediaConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(_settings.RetryIntervals.ToArray()));
+}
+
+/// <summary>Media:MaxBytes (default 100 MB, WhatsApp's own limit) and Media:RetryIntervals (default 2s, 10s, 30s, 2m).</summary>
+public sealed record MediaSettings(long MaxBytes, IReadOnlyList<TimeSpan> RetryIntervals)
+{
+    public static MediaSettings From(IConfiguration configuration) => new(
+        configuration.GetValue<long?>("Media:MaxBytes") ?? 100L * 1024 * 1024,
+        (configuration["Media:RetryIntervals"] ?? "00:00:02,00:00:10,00:00:30,00:02:00")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => TimeSpan.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList());
+}

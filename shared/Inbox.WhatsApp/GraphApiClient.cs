@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Inbox.WhatsApp;
+
+/// <summary>What a media id resolves to: a short-lived download URL (about 5 minutes) and the file's facts.</summary>
+public sealed record GraphMedia(string Url, string? MimeType, string? Sha256, long? FileSize);
+
+/// <summary>
+/// The WhatsApp Cloud (Graph) API as Inbox uses it. Base URL and version are configuration: Meta in production,
+/// the project's Cloud API simulator in development and tests. (The part Refit would generate; not served here.)
+/// </summary>
+public interface IGraphApiClient
+{
+    Task<GraphMedia> GetMediaAsync(string accessToken, string mediaId, CancellationToken cancellationToken);
+
+    /// <summary>Downloads from a media URL; Meta requires the bearer token and a User-Agent on that URL too.</summary>
+    Task<byte[]> DownloadMediaAsync(string accessToken, string url, long maxBytes, CancellationToken cancellationToken);
+}
+
+/// <summary>A Graph API error, read from Meta's envelope; branch on <see cref="Code"/>, never on the HTTP status.</summary>
+public sealed class GraphApiException(int? code, string message, string? details, string? fbTraceId, int httpStatus)
+    : Exception($"Graph API error {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} (HTTP {httpStatus}): {message}")
+{
+    public int? Code { get; } = code;
+    public string? Details { get; } = details;
+    public string? FbTraceId { get; } = fbTraceId;
+    public int HttpStatus { get; } = httpStatus;
+
+    /// <summary>Throttling, maintenance and unknown errors pass; bad parameters, tokens and permissions do not.</summary>
+    public bool IsTransient => Code is 1 or 2 or 4 or 80007 or 130429 or 131000 or 131016 or 131056 or 131057
+                               || (Code is null && HttpStatus >= 500);
+}
+
+public sealed class GraphApiClient(HttpClient http, GraphApiOptions options) : IGraphApiClient
+{
+    public async Task<GraphMedia> GetMediaAsync(string accessToken, string mediaId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{options.BaseUrl.TrimEnd('/')}/{options.Version}/{Uri.EscapeDataString(mediaId)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        await ThrowIfErrorAsync(response, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var url = Json.String(body, "url") ?? throw new GraphApiException(null, "The media lookup returned no url.", null, null, (int)response.StatusCode);
+        return new GraphMedia(url, Json.String(body, "mime_type"), Json.String(body, "sha256"),
+            long.TryParse(Json.String(body, "file_size"), out var size) ? size : null);
+    }
+
+    public async Task<byte[]> DownloadMediaAsync(string accessToken, string url, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await ThrowIfErrorAsync(response, cancellationToken);
+        if (response.Content.Headers.ContentLength > maxBytes)
+            throw new GraphApiException(131052, $"The media is larger than {maxBytes} bytes.", null, null, (int)response.StatusCode);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                throw new GraphApiException(131052, $"The media is larger than {maxBytes} bytes.", null, null, (int)response.StatusCode);
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static async Task ThrowIfErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+            throw new GraphApiException(
+                int.TryParse(Json.String(error, "code"), out var code) ? code : null,
+                Json.String(error, "message") ?? text,
+                Json.Object(error, "error_data") is { } data ? Json.String(data, "details") : null,
+                Json.String(error, "fbtrace_id"),
+                (int)response.StatusCode);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new GraphApiException(null, text.Length > 300 ? text[..300] : text, null, null, (int)response.StatusCode);
+        }
+    }
+}
+
+/// <summary>WhatsApp:GraphBaseUrl (default https://graph.facebook.com) and WhatsApp:GraphVersion (default v24.0).</summary>
+public sealed record GraphApiOptions(string BaseUrl, string Version);
