@@ -1,11 +1,24 @@
 namespace Inbox.Contracts;
 
-/// <summary>A message the business sent moved on (sent, delivered, read, played) or failed.</summary>
+/// <summary>An agent wrote a message (queued for WhatsApp) or a private note; the conversation shows it at once.</summary>
+public sealed record MessageCreated(Guid TenantId, Guid ConversationId, MessageSnapshot Message);
+
+/// <summary>
+/// Command to Workers: send a queued outbound message through the Graph API. The message row holds everything
+/// (request, channel, recipient); this names it. Defined once, here.
+/// </summary>
+public sealed record SendWhatsAppMessage(Guid TenantId, Guid MessageId, Guid ConversationId, Guid ChannelId);
+
+/// <summary>Command to Workers: tell WhatsApp the business read the customer's messages up to this one.</summary>
+public sealed record SendReadReceipt(Guid TenantId, Guid ConversationId, Guid ChannelId, Guid MessageId, string Wamid);
+
+/// <summary>A message the business sent moved on (queued → sent, delivered, read, played), failed, or its send's
+/// outcome is unknown (status still queued, with an explanation in ErrorTitle). Wamid is null until known.</summary>
 public sealed record MessageStatusChanged(
     Guid TenantId,
     Guid ConversationId,
     Guid MessageId,
-    string Wamid,
+    string? Wamid,
     string Status,
     DateTimeOffset StatusAt,
     int? ErrorCode,

@@ -21,14 +21,19 @@ public sealed record MessageSnapshot(
     string? Forwarded,
     JsonElement? Referral,
     MediaSnapshot? Media,
-    IReadOnlyList<ReactionSnapshot> Reactions);
+    IReadOnlyList<ReactionSnapshot> Reactions,
+    Guid? SenderUserId = null);
 
 /// <summary>A media attachment: pending until Workers have fetched it, then served by the API at <see cref="Url"/>.</summary>
 public sealed record MediaSnapshot(string Status, string? MimeType, string? Filename, long? Size, string Url);
 
 public sealed record ReactionSnapshot(Guid ContactId, string Emoji, DateTimeOffset ReactedAt);
 
-/// <summary>A conversation as the inbox list shows it: the same shape in API responses and realtime events.</summary>
+/// <summary>
+/// A conversation as the inbox list shows it: the same shape in API responses and realtime events.
+/// <see cref="UnreadCount"/> counts customer messages since any agent last read it; <see cref="MyUnreadCount"/>
+/// since the agent asking did (API responses only: null in events, which go to the whole tenant).
+/// </summary>
 public sealed record ConversationSnapshot(
     Guid Id,
     Guid ChannelId,
@@ -40,4 +45,22 @@ public sealed record ConversationSnapshot(
     string? LastMessagePreview,
     int UnreadCount,
     DateTimeOffset? LastInboundAt,
-    DateTimeOffset? WindowClosesAt);
+    DateTimeOffset? WindowClosesAt,
+    bool WindowOpen = false,
+    Guid? AssigneeId = null,
+    string? AssigneeName = null,
+    string Priority = "none",
+    IReadOnlyList<string>? Labels = null,
+    DateTimeOffset? SnoozedUntil = null,
+    DateTimeOffset? LastActivityAt = null,
+    int? MyUnreadCount = null);
+
+/// <summary>A customer as the inbox shows it; attributes are the tenant's own JSON object.</summary>
+public sealed record ContactSnapshot(
+    Guid Id,
+    string? Name,
+    string? WaId,
+    string? Bsuid,
+    JsonElement Attributes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);

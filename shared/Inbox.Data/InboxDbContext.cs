@@ -27,6 +27,11 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options, Ten
     public DbSet<PendingStatus> PendingStatuses => Set<PendingStatus>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaBlob> MediaBlobs => Set<MediaBlob>();
+    public DbSet<ConversationRead> ConversationReads => Set<ConversationRead>();
+    public DbSet<AuthSession> AuthSessions => Set<AuthSession>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
+    public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -9,9 +9,25 @@ namespace Inbox.Data;
 /// <summary>The one mapping from stored rows to the shapes the inbox shows (API responses and realtime events).</summary>
 public static class Snapshots
 {
+    /// <summary>For events to the whole tenant: no per-agent unread count.</summary>
     public static readonly Expression<Func<Conversation, ConversationSnapshot>> Conversation = c => new ConversationSnapshot(
         c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
-        c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt);
+        c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt,
+        c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
+        c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt, null);
+
+    /// <summary>For one agent: with their unread count, the customer messages after their read cursor.</summary>
+    public static Expression<Func<Conversation, ConversationSnapshot>> ConversationFor(InboxDbContext db, Guid userId) =>
+        c => new ConversationSnapshot(
+            c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
+            c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt,
+            c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
+            c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt,
+            db.Messages.Count(m => m.ConversationId == c.Id && m.Direction == "inbound"
+                && !db.ConversationReads.Any(r => r.ConversationId == c.Id && r.UserId == userId && r.LastReadAt >= m.SentAt)));
+
+    public static ContactSnapshot Contact(Contact c) => new(
+        c.Id, c.Name, c.WaId, c.Bsuid, JsonDocument.Parse(c.Attributes).RootElement.Clone(), c.CreatedAt, c.UpdatedAt);
 
     public static string MediaUrl(Guid messageId) => $"/api/messages/{messageId}/media";
 
@@ -44,7 +60,7 @@ public static class Snapshots
     public static MessageSnapshot Message(Message m, IEnumerable<MessageReaction> reactions) => new(
         m.Id, m.ConversationId, m.Wamid, m.Direction, m.Type, m.Text, Element(m.Content), m.SentAt, m.Status, m.StatusAt,
         m.ErrorCode, m.ErrorTitle, m.ErrorDetails, m.ReplyToWamid, m.Forwarded, Element(m.Referral), Media(m.MediaFile),
-        reactions.OrderBy(r => r.ReactedAt).Select(Reaction).ToList());
+        reactions.OrderBy(r => r.ReactedAt).Select(Reaction).ToList(), m.SenderUserId);
 
     private static ReactionSnapshot Reaction(MessageReaction r) => new(r.ContactId, r.Emoji!, r.ReactedAt);
 

@@ -10,7 +10,11 @@ public sealed record NewMember(string Email, string DisplayName, string Password
 
 public sealed record NewChannel(string PhoneNumberId, string WabaId, string DisplayPhoneNumber, string AccessToken);
 
-public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels);
+/// <summary>A WhatsApp template the tenant may send; the body uses {{1}}, {{2}}… for its parameters.</summary>
+public sealed record NewTemplate(string Name, string Language, string Category, string Body);
+
+public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels,
+    IReadOnlyList<NewTemplate>? Templates = null);
 
 /// <summary>Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant.</summary>
 public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
@@ -59,6 +63,21 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
             });
         }
         await db.SaveChangesAsync(cancellationToken);
+        await EnsureTemplatesAsync(request.Id, request.Templates ?? [], cancellationToken);
+    }
+
+    /// <summary>Adds the templates the tenant does not have yet (by name and language); idempotent.</summary>
+    public async Task EnsureTemplatesAsync(Guid tenantId, IReadOnlyList<NewTemplate> templates, CancellationToken cancellationToken = default)
+    {
+        tenant.Set(tenantId);
+        foreach (var template in templates)
+        {
+            await db.Database.ExecuteSqlAsync($"""
+                insert into message_templates (id, tenant_id, name, language, category, body)
+                values ({Guid.CreateVersion7()}, {tenantId}, {template.Name}, {template.Language}, {template.Category}, {template.Body})
+                on conflict (tenant_id, name, language) do nothing
+                """, cancellationToken);
+        }
     }
 
     /// <summary>A person already known (in another tenant) keeps one account.</summary>

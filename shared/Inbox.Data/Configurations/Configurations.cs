@@ -33,7 +33,11 @@ internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
 
 internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
 {
-    public void Configure(EntityTypeBuilder<Contact> b) => b.ToTable("contacts");
+    public void Configure(EntityTypeBuilder<Contact> b)
+    {
+        b.ToTable("contacts");
+        b.Property(c => c.Attributes).HasColumnType("jsonb");
+    }
 }
 
 internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
@@ -42,7 +46,44 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
     {
         b.ToTable("conversations");
         b.HasOne(c => c.Contact).WithMany().HasForeignKey(c => c.ContactId);
+        b.HasOne(c => c.Assignee).WithMany().HasForeignKey(c => c.AssigneeId);
+        b.Property(c => c.ActivityAt).ValueGeneratedOnAddOrUpdate();
+        b.Property(c => c.ActivityAt).Metadata.SetAfterSaveBehavior(Microsoft.EntityFrameworkCore.Metadata.PropertySaveBehavior.Ignore);
+        b.Property(c => c.ActivityAt).Metadata.SetBeforeSaveBehavior(Microsoft.EntityFrameworkCore.Metadata.PropertySaveBehavior.Ignore);
     }
+}
+
+internal sealed class ConversationReadConfiguration : IEntityTypeConfiguration<ConversationRead>
+{
+    public void Configure(EntityTypeBuilder<ConversationRead> b)
+    {
+        b.ToTable("conversation_reads");
+        b.HasKey(r => new { r.ConversationId, r.UserId });
+    }
+}
+
+internal sealed class AuthSessionConfiguration : IEntityTypeConfiguration<AuthSession>
+{
+    public void Configure(EntityTypeBuilder<AuthSession> b) => b.ToTable("auth_sessions");
+}
+
+internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
+{
+    public void Configure(EntityTypeBuilder<RefreshToken> b)
+    {
+        b.ToTable("refresh_tokens");
+        b.HasKey(t => t.TokenHash);
+    }
+}
+
+internal sealed class CannedResponseConfiguration : IEntityTypeConfiguration<CannedResponse>
+{
+    public void Configure(EntityTypeBuilder<CannedResponse> b) => b.ToTable("canned_responses");
+}
+
+internal sealed class MessageTemplateConfiguration : IEntityTypeConfiguration<MessageTemplate>
+{
+    public void Configure(EntityTypeBuilder<MessageTemplate> b) => b.ToTable("message_templates");
 }
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>

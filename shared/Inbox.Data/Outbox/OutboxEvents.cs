@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inbox.Contracts;
 using Inbox.Data.Entities;
+using Microsoft.EntityFrameworkCore;
 
 namespace Inbox.Data.Outbox;
 
@@ -21,4 +22,21 @@ public static class OutboxEvents
     public static Type ResolveType(string messageType) =>
         typeof(MessageReceived).Assembly.GetType(messageType, throwOnError: false)
         ?? throw new InvalidOperationException($"Unknown outbox message type '{messageType}'.");
+}
+
+public static class ConversationEvents
+{
+    /// <summary>
+    /// Adds a conversation:updated event for each conversation, as it now stands in this unit of work (call after
+    /// the change is saved, inside the same transaction, then save again): the list row every agent sees.
+    /// </summary>
+    public static async Task AddConversationUpdatesAsync(
+        this InboxDbContext db, IReadOnlyCollection<Guid> conversationIds, CancellationToken cancellationToken)
+    {
+        var tenantId = db.CurrentTenantId ?? throw new InvalidOperationException("No tenant is set.");
+        var snapshots = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id))
+            .Select(Snapshots.Conversation).ToListAsync(cancellationToken);
+        foreach (var snapshot in snapshots)
+            db.Outbox.Add(OutboxEvents.Create(tenantId, new ConversationUpdated(tenantId, snapshot)));
+    }
 }

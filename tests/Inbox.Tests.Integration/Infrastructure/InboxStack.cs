@@ -54,7 +54,11 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
                 new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
             ],
-            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], "token-" + suffix)]));
+            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], "token-" + suffix)],
+            [
+                new NewTemplate("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
+                new NewTemplate("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
+            ]));
         return tenant;
     }
 
