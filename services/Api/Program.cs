@@ -1,14 +1,21 @@
+using Inbox.Api;
 using Inbox.Api.Auth;
+using Inbox.Api.CannedResponses;
+using Inbox.Api.Contacts;
 using Inbox.Api.Conversations;
 using Inbox.Api.Media;
+using Inbox.Api.Messages;
+using Inbox.Api.Settings;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
-// The REST API behind the web inbox: auth, conversations, messages (and, as issues add them, sending and admin).
+// The REST API behind the web inbox: auth, conversations, messages and sending, contacts, canned responses, settings.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
-builder.Services.AddOpenApi();
+builder.AddInboxBus();      // publishes only, through the outbox: no request waits on RabbitMQ
+builder.AddOutboxRelay();
+builder.Services.AddInboxOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
 
 var app = builder.Build();
@@ -17,9 +24,13 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantFromClaims();
 app.UseAuthorization();
-app.MapOpenApi();
+app.MapInboxOpenApi();      // /openapi/v1.json and the Swagger UI at /swagger
 app.MapInboxHealth();
 app.MapAuthApi();
 app.MapConversationsApi();
+app.MapMessagesApi();
 app.MapMediaApi();
+app.MapContactsApi();
+app.MapCannedResponsesApi();
+app.MapSettingsApi();
 app.Run();

@@ -7,13 +7,15 @@ namespace Inbox.Realtime;
 
 /// <summary>
 /// The one place that decides who hears each event. List-level events go to the whole tenant (every agent's
-/// inbox moves); message-level changes go to the conversation's room (the agents who have it open).
+/// inbox moves); message-level changes go to the conversation's room (the agents who have it open). An agent's own
+/// message or note is message:new to the room (the list moves through the conversation:updated that comes with it).
 /// </summary>
 public static class RealtimeAudiences
 {
     public static (string EventName, Guid TenantId, string Group) For(object @event) => @event switch
     {
         MessageReceived e => (HubEvents.MessageNew, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
+        MessageCreated e => (HubEvents.MessageNew, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
         ConversationUpdated e => (HubEvents.ConversationUpdated, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
         MessageStatusChanged e => (HubEvents.MessageStatus, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
         MessageUpdated e => (HubEvents.MessageUpdated, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),

@@ -15,6 +15,7 @@ public sealed class JwtSettings
     public required string Issuer { get; init; }
     public required string Audience { get; init; }
     public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
 
     public static JwtSettings From(IConfiguration configuration)
     {
@@ -27,13 +28,20 @@ public sealed class JwtSettings
             SigningKey = new SymmetricSecurityKey(bytes),
             Issuer = configuration["Auth:Issuer"] ?? "inbox",
             Audience = configuration["Auth:Audience"] ?? "inbox",
+            AccessTokenLifetime = configuration.GetValue<TimeSpan?>("Auth:AccessTokenLifetime") ?? TimeSpan.FromMinutes(15),
+            RefreshTokenLifetime = configuration.GetValue<TimeSpan?>("Auth:RefreshTokenLifetime") ?? TimeSpan.FromDays(30),
         };
     }
 }
 
 public static class AuthenticationDefaults
 {
-    /// <summary>JWT bearer authentication; SignalR clients pass the token as ?access_token= on /hubs.</summary>
+    /// <summary>
+    /// JWT bearer authentication; SignalR clients pass the token as ?access_token= on /hubs. Every authenticated
+    /// request (and hub connection) also checks, in one indexed lookup, that the token's session is not revoked and
+    /// its membership still active, so logout and deactivation take effect on the next request; the role in force
+    /// is the one stored now, not the one in the token.
+    /// </summary>
     public static WebApplicationBuilder AddInboxAuthentication(this WebApplicationBuilder builder)
     {
         var settings = JwtSettings.From(builder.Configuration);
@@ -52,6 +60,8 @@ public static class AuthenticationDefaults
             };
             o.Events = new JwtBearerEvents
             {
+                OnTokenValidated = SessionCheck.ValidateAsync,
+                OnChallenge = SessionCheck.ChallengeAsync,
                 OnMessageReceived = context =>
                 {
                     var token = context.Request.Query["access_token"];

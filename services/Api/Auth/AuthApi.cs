@@ -1,6 +1,10 @@
+using System.Security.Claims;
+using Inbox.Data;
 using Inbox.Data.Entities;
+using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Inbox.Api.Auth;
@@ -9,8 +13,14 @@ public static class AuthApi
 {
     public sealed record LoginRequest(string? Email, string? Password, string? Tenant);
 
+    public sealed record RefreshRequest(string? RefreshToken);
+
     public sealed record LoginResponse(
-        string AccessToken, DateTimeOffset ExpiresAt, Guid UserId, string Name, Guid TenantId, string TenantSlug, string Role);
+        string AccessToken, DateTimeOffset ExpiresAt, string RefreshToken, DateTimeOffset RefreshExpiresAt,
+        Guid UserId, string Name, Guid TenantId, string TenantSlug, string Role);
+
+    public sealed record MeResponse(
+        Guid UserId, string Name, string Email, string Role, Guid TenantId, string TenantSlug, string TenantName, Guid SessionId);
 
     private static readonly PasswordHasher<User> Hasher = new();
 
@@ -20,20 +30,27 @@ public static class AuthApi
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
-        group.MapPost("/login", Login).AllowAnonymous();
+        group.MapPost("/login", Login).AllowAnonymous()
+            .WithSummary("Email and password → an access token (15 min) and a refresh token for one tenant");
+        group.MapPost("/refresh", Refresh).AllowAnonymous()
+            .WithSummary("Rotate a refresh token: the old one is used up; reusing it ends the session");
+        group.MapPost("/logout", Logout).RequireAuthorization()
+            .WithSummary("End the caller's session: its refresh token and access tokens stop working at once");
+        app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth").WithSummary("Who the caller is, in which tenant and role");
     }
 
     /// <summary>
-    /// Email and password → an access token for one tenant. A person in several tenants names one (by slug).
+    /// Email and password → tokens for one tenant. A person in several tenants names one (by slug).
     /// Wrong email and wrong password get the same 401, so the answer does not tell which part was wrong.
     /// </summary>
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest request, NpgsqlDataSource dataSource, AccessTokenIssuer issuer, CancellationToken cancellationToken)
+        LoginRequest request, NpgsqlDataSource dataSource, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant,
+        CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Email)) errors["email"] = ["Email is required."];
-        if (string.IsNullOrEmpty(request.Password)) errors["password"] = ["Password is required."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var validation = new Validation()
+            .Check(!string.IsNullOrWhiteSpace(request.Email), "email", "Email is required.")
+            .Check(!string.IsNullOrEmpty(request.Password), "password", "Password is required.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 
         var user = await FindUserAsync(dataSource, request.Email!.Trim(), cancellationToken);
         var verified = Hasher.VerifyHashedPassword(null!, user?.PasswordHash ?? DummyHash, request.Password!)
@@ -45,15 +62,74 @@ public static class AuthApi
             .ToList();
         if (memberships.Count == 0) return InvalidCredentials();
         if (memberships.Count > 1)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["tenant"] = [$"This account works in several tenants; name one of: {string.Join(", ", memberships.Select(m => m.Slug))}."],
-            });
+            return Problems.Invalid("tenant",
+                $"This account works in several tenants; name one of: {string.Join(", ", memberships.Select(m => m.Slug))}.");
 
         var membership = memberships[0];
-        var (token, expiresAt) = issuer.Issue(user.Value.Id, user.Value.Name, request.Email.Trim(), membership.TenantId, membership.Role);
-        return TypedResults.Ok(new LoginResponse(token, expiresAt, user.Value.Id, user.Value.Name,
+        tenant.Set(membership.TenantId);
+        var session = new AuthSession { Id = Guid.CreateVersion7(), TenantId = membership.TenantId, UserId = user.Value.Id, CreatedAt = DateTimeOffset.UtcNow };
+        db.AuthSessions.Add(session);
+        var (refreshToken, hash) = AccessTokenIssuer.NewRefreshToken();
+        var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
+        db.RefreshTokens.Add(new RefreshToken
+        {
+            TokenHash = hash, SessionId = session.Id, TenantId = membership.TenantId, ExpiresAt = refreshExpiresAt, CreatedAt = session.CreatedAt,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+
+        var (token, expiresAt) = issuer.Issue(user.Value.Id, user.Value.Name, request.Email.Trim(), membership.TenantId, membership.Role, session.Id);
+        return TypedResults.Ok(new LoginResponse(token, expiresAt, refreshToken, refreshExpiresAt, user.Value.Id, user.Value.Name,
             membership.TenantId, membership.Slug, membership.Role));
+    }
+
+    /// <summary>
+    /// A refresh token → a new access token and a new refresh token in the same session. Each refresh token works
+    /// once: presenting a used one again means it leaked, and the whole session is revoked. A deactivated member's
+    /// refresh fails too. Every failure is the same 401.
+    /// </summary>
+    private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
+        RefreshRequest request, NpgsqlDataSource dataSource, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "The refresh token is required.");
+        var (newToken, newHash) = AccessTokenIssuer.NewRefreshToken();
+        var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
+        await using var command = dataSource.CreateCommand(
+            "select outcome, session_id, user_id, tenant_id, role from auth_rotate_refresh_token($1, $2, $3)");
+        command.Parameters.Add(new() { Value = AccessTokenIssuer.Hash(request.RefreshToken) });
+        command.Parameters.Add(new() { Value = newHash });
+        command.Parameters.Add(new() { Value = refreshExpiresAt });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        if (reader.GetString(0) != "ok")
+            return TypedResults.Problem("The refresh token is not valid (unknown, expired, already used or revoked).",
+                statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", type: "urn:inbox:problem:invalid-refresh-token");
+        var (sessionId, userId, tenantId, role) = (reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetString(4));
+        await reader.DisposeAsync();
+
+        tenant.Set(tenantId);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleAsync(cancellationToken);
+        var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
+        var (token, expiresAt) = issuer.Issue(userId, user.DisplayName, user.Email, tenantId, role, sessionId);
+        return TypedResults.Ok(new LoginResponse(token, expiresAt, newToken, refreshExpiresAt, userId, user.DisplayName, tenantId, slug, role));
+    }
+
+    /// <summary>Revokes the caller's session: its refresh tokens and its access tokens fail from the next request on.</summary>
+    private static async Task<NoContent> Logout(ClaimsPrincipal user, InboxDbContext db, CancellationToken cancellationToken)
+    {
+        var sessionId = user.SessionId();
+        await db.AuthSessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, DateTimeOffset.UtcNow), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<MeResponse>> Me(ClaimsPrincipal user, InboxDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = user.RequiredUserId();
+        var me = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleAsync(cancellationToken);
+        var tenant = await db.Tenants.AsNoTracking().Select(t => new { t.Id, t.Slug, t.Name }).SingleAsync(cancellationToken);
+        return TypedResults.Ok(new MeResponse(userId, me.DisplayName, me.Email, user.FindFirstValue(InboxClaims.Role)!,
+            tenant.Id, tenant.Slug, tenant.Name, user.SessionId()!.Value));
     }
 
     private static ProblemHttpResult InvalidCredentials() =>

@@ -56,6 +56,20 @@ public sealed class HubClient : IAsyncDisposable
         return Received(target);
     }
 
+    /// <summary>Waits until an event of <paramref name="target"/> matching <paramref name="match"/> arrived; returns it.</summary>
+    public async Task<JsonElement> WaitForAsync(string target, Func<JsonElement, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            foreach (var e in Received(target))
+                if (match(e)) return e;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"No matching '{target}' event among {Received(target).Count}: {string.Join(" | ", Received(target))}");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Calls a hub method; throws <see cref="HubCallException"/> with the server's error message.</summary>
     public async Task<JsonElement> InvokeAsync(string method, params object[] arguments)
     {

@@ -1,0 +1,364 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Inbox.Contracts;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
+using Inbox.Tenancy;
+using Inbox.WhatsApp;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inbox.Api.Messages;
+
+public static partial class MessagesApi
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+    private const int MaxText = 4096;
+
+    /// <summary>
+    /// type: text | image | video | audio | document | sticker | template | reaction | note. text: the body (text,
+    /// note) — media take link, caption, filename; template takes template; reaction takes reaction.
+    /// replyToMessageId quotes a message; basedOnMessageId is the latest message the agent saw (409 if no longer).
+    /// </summary>
+    public sealed record SendMessageRequest(
+        string? Type,
+        string? Text,
+        bool? PreviewUrl,
+        string? Link,
+        string? Caption,
+        string? Filename,
+        TemplateRequest? Template,
+        ReactionRequest? Reaction,
+        Guid? ReplyToMessageId,
+        Guid? BasedOnMessageId);
+
+    /// <summary>A template of the tenant's catalog by name and language (e.g. en_US), with Meta's components.</summary>
+    public sealed record TemplateRequest(string? Name, string? Language, JsonElement? Components);
+
+    /// <summary>An emoji on a message of the conversation; an empty emoji removes the business's reaction.</summary>
+    public sealed record ReactionRequest(Guid? MessageId, string? Emoji);
+
+    public static void MapMessagesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").RequireAuthorization().WithTags("Messages");
+        group.MapGet("/conversations/{id:guid}/messages", History)
+            .WithSummary("A conversation's messages, newest first; pass nextCursor as before for older ones");
+        group.MapPost("/conversations/{id:guid}/messages", Send)
+            .WithSummary("Send a message (queued for WhatsApp) or write a private note; requires an Idempotency-Key header");
+        group.MapGet("/messages/{id:guid}", GetMessage).WithSummary("One message, with its current status");
+    }
+
+    private static async Task<Results<Ok<Page<MessageSnapshot>>, ProblemHttpResult, ValidationProblem>> History(
+        Guid id, InboxDbContext db, int? limit, string? before, CancellationToken cancellationToken)
+    {
+        var validation = new Validation().Check(limit, before, "before");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (!await db.Conversations.AnyAsync(c => c.Id == id, cancellationToken)) return Problems.NotFound("The conversation");
+        var query = db.Messages.Where(m => m.ConversationId == id);
+        if (Cursor.TryDecode(before, out var position))
+            query = query.Where(m => m.SentAt < position.At || (m.SentAt == position.At && m.Id < position.Id));
+        var take = limit ?? Cursor.DefaultLimit;
+        var items = await Snapshots.MessagesAsync(
+            query.OrderByDescending(m => m.SentAt).ThenByDescending(m => m.Id).Take(take + 1), db, cancellationToken);
+        string? next = null;
+        if (items.Count > take)
+        {
+            items.RemoveAt(take);
+            next = Cursor.Encode(items[^1].SentAt, items[^1].Id);
+        }
+        return TypedResults.Ok(new Page<MessageSnapshot>(items, next));
+    }
+
+    private static async Task<Results<Ok<MessageSnapshot>, ProblemHttpResult>> GetMessage(
+        Guid id, InboxDbContext db, CancellationToken cancellationToken)
+    {
+        var messages = await Snapshots.MessagesAsync(db.Messages.Where(m => m.Id == id), db, cancellationToken);
+        return messages.Count == 0 ? Problems.NotFound("The message") : TypedResults.Ok(messages[0]);
+    }
+
+    /// <summary>
+    /// Stores the message as queued, with its SendWhatsAppMessage command and its events, in one transaction;
+    /// Workers send it. The same Idempotency-Key (per agent) returns the same message and never sends twice; the
+    /// same key with another body is 422. Free-form messages need the customer's 24-hour window (409 when closed;
+    /// templates are allowed); an unknown template is 422; basedOnMessageId that is no longer the latest is 409.
+    /// </summary>
+    private static async Task<Results<Created<MessageSnapshot>, Ok<MessageSnapshot>, ProblemHttpResult, ValidationProblem>> Send(
+        Guid id, SendMessageRequest request, [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
+        InboxDbContext db, OutboxSignal signal, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 255)
+            return Problems.Invalid(IdempotencyHeader, "An Idempotency-Key header of 1 to 255 characters is required.");
+        var me = user.RequiredUserId();
+        var requestHash = Convert.ToHexStringLower(SHA256.HashData(
+            JsonSerializer.SerializeToUtf8Bytes(new { conversationId = id, request })));
+
+        if (await ReplayAsync(db, me, idempotencyKey, requestHash, cancellationToken) is { } replay) return replay;
+        var validation = Validate(request);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+
+        Message message;
+        try
+        {
+            var outcome = await StoreAsync(id, request, idempotencyKey, requestHash, me, db, cancellationToken);
+            if (outcome.Problem is { } problem) return problem;
+            if (outcome.Invalid is { } invalid) return invalid;
+            message = outcome.Message!;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ux_messages_idempotency" })
+        {
+            // A concurrent retry with the same key won the race: answer with its message.
+            db.ChangeTracker.Clear();
+            return await ReplayAsync(db, me, idempotencyKey, requestHash, cancellationToken)
+                   ?? throw new InvalidOperationException("The idempotent message vanished.", ex);
+        }
+        signal.Notify();
+        return TypedResults.Created($"/api/messages/{message.Id}", Snapshots.Message(message, []));
+    }
+
+    private static async Task<Results<Created<MessageSnapshot>, Ok<MessageSnapshot>, ProblemHttpResult, ValidationProblem>?> ReplayAsync(
+        InboxDbContext db, Guid me, string idempotencyKey, string requestHash, CancellationToken cancellationToken)
+    {
+        var existing = await db.Messages.AsNoTracking()
+            .Where(m => m.SenderUserId == me && m.IdempotencyKey == idempotencyKey)
+            .Select(m => new { m.Id, m.RequestHash }).FirstOrDefaultAsync(cancellationToken);
+        if (existing is null) return null;
+        if (existing.RequestHash != requestHash)
+            return Problems.Status(StatusCodes.Status422UnprocessableEntity, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
+                "This Idempotency-Key was already used for a different request; use a new key for a new message.");
+        var snapshot = (await Snapshots.MessagesAsync(db.Messages.Where(m => m.Id == existing.Id), db, cancellationToken)).Single();
+        return TypedResults.Ok(snapshot);
+    }
+
+    private static Validation Validate(SendMessageRequest r)
+    {
+        var v = new Validation();
+        var types = new[] { "text", "template", "reaction", "note" }.Concat(OutboundMessage.MediaTypes).ToArray();
+        if (r.Type is null || !types.Contains(r.Type)) return v.Add("type", $"One of: {string.Join(", ", types)}.");
+        switch (r.Type)
+        {
+            case "text" or "note":
+                v.Check(!string.IsNullOrWhiteSpace(r.Text), "text", "The text is required.")
+                    .Check(r.Text is null || r.Text.Length <= MaxText, "text", $"At most {MaxText} characters.");
+                break;
+            case "template":
+                v.Check(!string.IsNullOrWhiteSpace(r.Template?.Name), "template.name", "The template name is required.")
+                    .Check(!string.IsNullOrWhiteSpace(r.Template?.Language), "template.language", "The language code (e.g. en_US) is required.")
+                    .Check(r.Template?.Components is null or { ValueKind: JsonValueKind.Array or JsonValueKind.Null }, "template.components",
+                        "An array of Meta's template components.");
+                break;
+            case "reaction":
+                v.Check(r.Reaction?.MessageId is not null, "reaction.messageId", "The message to react to is required.")
+                    .Check(r.Reaction?.Emoji is { Length: <= 16 }, "reaction.emoji", "An emoji, or \"\" to remove the reaction.")
+                    .Check(r.ReplyToMessageId is null, "replyToMessageId", "A reaction cannot be a reply.");
+                break;
+            default: // media by link
+                v.Check(Uri.TryCreate(r.Link, UriKind.Absolute, out var link) && link.Scheme is "https" or "http", "link",
+                        "An absolute http(s) URL of the media.")
+                    .Check(r.Caption is null || (r.Type is "image" or "video" or "document" && r.Caption.Length <= 1024), "caption",
+                        "Only images, videos and documents have a caption, of at most 1024 characters.")
+                    .Check(r.Filename is null || (r.Type == "document" && r.Filename.Length <= 240), "filename",
+                        "Only documents have a filename, of at most 240 characters.");
+                break;
+        }
+        if (r.Type is not ("text" or "note")) v.Check(r.Text is null, "text", $"Not used by type {r.Type}.");
+        if (r.Type == "note") v.Check(r.ReplyToMessageId is null, "replyToMessageId", "A note is not sent, so it cannot reply.");
+        return v;
+    }
+
+    private sealed record StoreOutcome(Message? Message, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null);
+
+    private static async Task<StoreOutcome> StoreAsync(
+        Guid conversationId, SendMessageRequest r, string idempotencyKey, string requestHash, Guid me, InboxDbContext db,
+        CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold.
+        var conversation = await db.Conversations.FromSql($"select * from conversations where id = {conversationId} for update")
+            .Include(c => c.Contact).FirstOrDefaultAsync(cancellationToken);
+        if (conversation is null) return new(null, Problems.NotFound("The conversation"));
+        var now = DateTimeOffset.UtcNow;
+
+        if (r.BasedOnMessageId is { } basedOn)
+        {
+            var latest = await db.Messages.Where(m => m.ConversationId == conversationId)
+                .OrderByDescending(m => m.SentAt).ThenByDescending(m => m.Id).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(cancellationToken);
+            if (latest != basedOn)
+                return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.NotLatest, "Not the latest message",
+                    "The conversation has moved on since the message this reply is based on; confirm before sending.",
+                    new Dictionary<string, object?> { ["latestMessageId"] = latest }));
+        }
+
+        var freeForm = r.Type is not ("template" or "note");
+        if (freeForm && (conversation.WindowClosesAt is not { } closes || closes <= now))
+            return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.WindowClosed, "Customer service window closed",
+                conversation.WindowClosesAt is { } closedAt
+                    ? $"The customer's 24-hour window closed at {closedAt:O}; only a template can be sent until they write again."
+                    : "The customer has not written yet, so no 24-hour window is open; only a template can be sent.",
+                new Dictionary<string, object?> { ["windowClosesAt"] = conversation.WindowClosesAt }));
+
+        string? replyToWamid = null;
+        if (r.ReplyToMessageId is { } replyTo)
+        {
+            var target = await db.Messages.Where(m => m.Id == replyTo && m.ConversationId == conversationId)
+                .Select(m => new { m.Wamid }).FirstOrDefaultAsync(cancellationToken);
+            if (target is null) return new(null, Invalid: Problems.Invalid("replyToMessageId", "No such message in this conversation."));
+            if (target.Wamid is null)
+                return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.Conflict, "Not sent yet",
+                    "The message replied to has no WhatsApp id yet (still queued or failed)."));
+            replyToWamid = target.Wamid;
+        }
+
+        var messageId = Guid.CreateVersion7();
+        var recipient = conversation.Contact!;
+        var outbound = new OutboundMessage
+        {
+            Type = r.Type == "note" ? "text" : r.Type!,
+            To = recipient.WaId,
+            Recipient = recipient.WaId is null ? recipient.Bsuid : null,
+            Context = replyToWamid is null ? null : new OutboundContext(replyToWamid),
+            BizOpaqueCallbackData = messageId.ToString(),
+        };
+        string? text = null, preview = null;
+        object? content = null;
+        switch (r.Type)
+        {
+            case "text" or "note":
+                text = r.Text;
+                preview = r.Type == "text" ? r.Text : null;
+                outbound = outbound with { Text = new OutboundText(r.Text!, r.PreviewUrl ?? false) };
+                break;
+            case "template":
+            {
+                var template = await db.MessageTemplates.AsNoTracking()
+                    .FirstOrDefaultAsync(t => t.Name == r.Template!.Name && t.Language == r.Template.Language, cancellationToken);
+                if (template is null || template.Status != "approved")
+                    return new(null, Problems.Status(StatusCodes.Status422UnprocessableEntity, Problems.UnknownTemplate, "Unknown template",
+                        $"The tenant has no approved template '{r.Template!.Name}' in language '{r.Template.Language}'."));
+                var parameters = BodyParameters(r.Template!.Components);
+                var placeholders = Placeholder().Matches(template.Body).Select(m => m.Value).Distinct().Count();
+                if (parameters.Count != placeholders)
+                    return new(null, Invalid: Problems.Invalid("template.components",
+                        $"The template's body takes {placeholders} parameters; {parameters.Count} were given."));
+                text = Render(template.Body, parameters);
+                preview = text;
+                content = new { name = template.Name, language = template.Language, components = r.Template.Components };
+                outbound = outbound with { Template = new OutboundTemplate(template.Name, new OutboundLanguage(template.Language), r.Template.Components) };
+                break;
+            }
+            case "reaction":
+            {
+                var target = await db.Messages.Where(m => m.Id == r.Reaction!.MessageId && m.ConversationId == conversationId)
+                    .Select(m => new { m.Wamid }).FirstOrDefaultAsync(cancellationToken);
+                if (target is null) return new(null, Invalid: Problems.Invalid("reaction.messageId", "No such message in this conversation."));
+                if (target.Wamid is null)
+                    return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.Conflict, "Not sent yet",
+                        "The message reacted to has no WhatsApp id yet (still queued or failed)."));
+                content = new { messageId = r.Reaction!.MessageId, wamid = target.Wamid, emoji = r.Reaction.Emoji };
+                outbound = outbound with { Reaction = new OutboundReaction(target.Wamid, r.Reaction.Emoji!) };
+                break;
+            }
+            default:
+            {
+                var media = new OutboundMedia(r.Link, Caption: r.Caption, Filename: r.Filename);
+                text = r.Caption;
+                preview = r.Caption ?? $"[{r.Type}]";
+                content = new { link = r.Link, caption = r.Caption, filename = r.Filename };
+                outbound = r.Type switch
+                {
+                    "image" => outbound with { Image = media },
+                    "video" => outbound with { Video = media },
+                    "audio" => outbound with { Audio = media },
+                    "document" => outbound with { Document = media },
+                    _ => outbound with { Sticker = media },
+                };
+                break;
+            }
+        }
+
+        var isNote = r.Type == "note";
+        var message = new Message
+        {
+            Id = messageId,
+            TenantId = conversation.TenantId,
+            ConversationId = conversationId,
+            ChannelId = conversation.ChannelId,
+            Direction = "outbound",
+            Type = r.Type!,
+            Text = text,
+            Content = content is null ? null : JsonSerializer.Serialize(content, OutboxEvents.Json),
+            Payload = isNote ? null : outbound.ToJson(),
+            SentAt = now,
+            CreatedAt = now,
+            ReplyToWamid = replyToWamid,
+            Status = isNote ? null : "queued",
+            StatusAt = isNote ? null : now,
+            SenderUserId = me,
+            IdempotencyKey = idempotencyKey,
+            RequestHash = requestHash,
+            SendState = isNote ? null : SendStates.Pending,
+        };
+        db.Messages.Add(message);
+        if (preview is not null)
+        {
+            conversation.LastMessageAt = now;
+            conversation.LastMessagePreview = preview.Length > 200 ? preview[..200] : preview;
+        }
+        conversation.LastActivityAt = now;
+        conversation.UpdatedAt = now;
+        db.Outbox.Add(OutboxEvents.Create(conversation.TenantId,
+            new MessageCreated(conversation.TenantId, conversationId, Snapshots.Message(message, []))));
+        if (!isNote)
+            db.Outbox.Add(OutboxEvents.Create(conversation.TenantId,
+                new SendWhatsAppMessage(conversation.TenantId, messageId, conversationId, conversation.ChannelId)));
+        await db.SaveChangesAsync(cancellationToken);
+        await db.AddConversationUpdatesAsync([conversationId], cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new(message);
+    }
+
+    [GeneratedRegex(@"\{\{\s*[A-Za-z0-9_]+\s*\}\}")]
+    private static partial Regex Placeholder();
+
+    /// <summary>The text parameters of the body component, in order (positional {{1}}… or named).</summary>
+    private static List<(string? Name, string Text)> BodyParameters(JsonElement? components)
+    {
+        var result = new List<(string?, string)>();
+        if (components is not { ValueKind: JsonValueKind.Array } array) return result;
+        foreach (var component in array.EnumerateArray())
+        {
+            if (component.ValueKind != JsonValueKind.Object || !component.TryGetProperty("type", out var type)
+                || type.GetString() != "body" || !component.TryGetProperty("parameters", out var parameters)
+                || parameters.ValueKind != JsonValueKind.Array) continue;
+            foreach (var p in parameters.EnumerateArray())
+            {
+                var name = p.TryGetProperty("parameter_name", out var n) ? n.GetString() : null;
+                var text = p.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()!
+                    : p.TryGetProperty("currency", out var c) && c.TryGetProperty("fallback_value", out var f) ? f.GetString() ?? ""
+                    : p.TryGetProperty("date_time", out var d) && d.TryGetProperty("fallback_value", out var g) ? g.GetString() ?? ""
+                    : "";
+                result.Add((name, text));
+            }
+        }
+        return result;
+    }
+
+    private static string Render(string body, List<(string? Name, string Text)> parameters)
+    {
+        var position = 0;
+        return Placeholder().Replace(body, match =>
+        {
+            var key = match.Value.Trim('{', '}', ' ');
+            if (int.TryParse(key, out var index) && index >= 1 && index <= parameters.Count) return parameters[index - 1].Text;
+            var named = parameters.FirstOrDefault(p => p.Name == key);
+            if (named.Name is not null) return named.Text;
+            return position < parameters.Count ? parameters[position++].Text : match.Value;
+        });
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Inbox.Api;
+
+/// <summary>
+/// Every error of the API is RFC 7807 problem details. The ones a client branches on carry a stable type URI
+/// (urn:inbox:problem:…); validation errors name their fields.
+/// </summary>
+public static class Problems
+{
+    public const string WindowClosed = "urn:inbox:problem:window-closed";
+    public const string NotLatest = "urn:inbox:problem:not-latest-message";
+    public const string IdempotencyKeyReused = "urn:inbox:problem:idempotency-key-reused";
+    public const string UnknownTemplate = "urn:inbox:problem:unknown-template";
+    public const string Conflict = "urn:inbox:problem:conflict";
+    public const string NotFoundType = "urn:inbox:problem:not-found";
+    public const string Forbidden = "urn:inbox:problem:forbidden";
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem($"{what} was not found.", statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFoundType);
+
+    public static ProblemHttpResult Status(int status, string type, string title, string detail,
+        IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, type: type, extensions: extensions);
+
+    public static ProblemHttpResult AdminOnly() =>
+        TypedResults.Problem("Only an owner or admin of the tenant may do this.", statusCode: StatusCodes.Status403Forbidden,
+            title: "Forbidden", type: Forbidden);
+
+    public static ValidationProblem Invalid(string field, string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
+
+    public static ValidationProblem Invalid(Dictionary<string, string[]> errors) => TypedResults.ValidationProblem(errors);
+}
+
+/// <summary>Collects validation errors by field name.</summary>
+public sealed class Validation
+{
+    public Dictionary<string, string[]> Errors { get; } = [];
+
+    public bool IsValid => Errors.Count == 0;
+
+    public Validation Add(string field, string error)
+    {
+        Errors[field] = Errors.TryGetValue(field, out var existing) ? [.. existing, error] : [error];
+        return this;
+    }
+
+    public Validation Check(bool condition, string field, string error) => condition ? this : Add(field, error);
+}
