@@ -9,12 +9,24 @@ public static class Jobs
     public static WebApplicationBuilder AddInboxJobs(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<OutboxPublisher>();
+        builder.Services.AddSingleton<ConversationTimers>();
+        var timersInterval = builder.Configuration.GetValue<TimeSpan?>("Jobs:ConversationTimersInterval") ?? TimeSpan.FromSeconds(30);
         builder.Services.AddQuartz(q =>
         {
             var sweep = new JobKey(nameof(OutboxSweepJob));
             q.AddJob<OutboxSweepJob>(j => j.WithIdentity(sweep));
             q.AddTrigger(t => t.ForJob(sweep).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(OutboxSweepJob.Interval).RepeatForever()));
+            Every<WakeSnoozedConversationsJob>();
+            Every<AutoResolveConversationsJob>();
+            Every<CloseServiceWindowsJob>();
+
+            void Every<TJob>() where TJob : IJob
+            {
+                var key = new JobKey(typeof(TJob).Name);
+                q.AddJob<TJob>(j => j.WithIdentity(key));
+                q.AddTrigger(t => t.ForJob(key).StartNow().WithSimpleSchedule(s => s.WithInterval(timersInterval).RepeatForever()));
+            }
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;

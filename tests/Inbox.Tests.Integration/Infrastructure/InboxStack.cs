@@ -21,7 +21,14 @@ public sealed class InboxStack : IAsyncLifetime
     public ServiceHost<AccessTokenIssuer> Api { get; } = new();
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
-    public ServiceHost<OutboxSweepJob> Workers { get; } = new();
+    public ServiceHost<OutboxSweepJob> Workers { get; } = new(new()
+    {
+        ["Jobs:ConversationTimersInterval"] = "00:00:01",
+        ["Outbound:RetryBaseDelay"] = "00:00:00.050",
+        ["Outbound:MaxRetries"] = "3",
+        ["Outbound:AttemptTimeout"] = "00:00:05",
+        ["WhatsApp:GraphBaseUrl"] = "http://127.0.0.1:9", // nothing listens: no test ever reaches Meta
+    });
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
     private ServiceProvider _provisioning = null!;
