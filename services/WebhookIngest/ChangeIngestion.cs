@@ -78,6 +78,9 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             Status: r.GetString(2), At: r.GetFieldValue<DateTimeOffset>(3), Changed: r.GetBoolean(4), Parked: r.GetBoolean(5)),
             cancellationToken);
         if (row is not { } applied) return;
+        if (applied.Parked && Guid.TryParse(status.CallbackData, out var outboundId)
+            && await ReconcileAsync(status, outboundId, cancellationToken) is { } reconciled)
+            applied = reconciled;
         if (applied.Parked) report.AddParkedStatus();
         else if (!applied.Changed) report.AddDuplicate();
         else
@@ -88,6 +91,26 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             _events.Add(new MessageStatusChanged(_tenantId, applied.ConversationId!.Value, applied.MessageId!.Value, status.Wamid,
                 applied.Status, applied.At, message.ErrorCode, message.ErrorTitle, message.ErrorDetails));
         }
+    }
+
+    /// <summary>
+    /// A status for a wamid not known yet, naming one of this channel's outbound messages (by the message id Workers
+    /// put in biz_opaque_callback_data) that has no wamid: its send's answer was lost (a timeout, a crash). The wamid
+    /// is assigned now and the parked status applied with it.
+    /// </summary>
+    private async Task<(Guid? MessageId, Guid? ConversationId, string Status, DateTimeOffset At, bool Changed, bool Parked)?> ReconcileAsync(
+        StatusUpdate status, Guid messageId, CancellationToken cancellationToken)
+    {
+        var row = await InSavepointAsync(status.Wamid, new NpgsqlBatchCommand(
+            "select message_id, conversation_id, status, status_at, changed from reconcile_outbound_wamid($1, $2, $3)")
+        {
+            Parameters = { Param(_channelId), Param(messageId), Param(status.Wamid) },
+        }, r => r.HasRows && !r.IsDBNull(0)
+            ? (MessageId: (Guid?)r.GetGuid(0), ConversationId: (Guid?)r.GetGuid(1), Status: r.GetString(2),
+                At: r.GetFieldValue<DateTimeOffset>(3), Changed: true, Parked: false)
+            : (MessageId: null, ConversationId: null, Status: status.Status, At: status.At, Changed: false, Parked: true),
+            cancellationToken);
+        return row is { Parked: false } reconciled ? reconciled : null;
     }
 
     private async Task MessageAsync(JsonElement item, JsonElement value, CancellationToken cancellationToken)

@@ -1,12 +1,19 @@
 using Inbox.Hosting;
 using Inbox.Workers;
 using Inbox.Workers.Media;
+using Inbox.Workers.Outbound;
 
-// Background work: MassTransit consumers (media downloads; outbound sends arrive with their issue) and Quartz jobs.
+// Background work: MassTransit consumers (outbound sends, read receipts, media downloads) and Quartz jobs
+// (outbox sweep, conversation timers).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
-builder.AddInboxBus(MediaServices.RegisterConsumers);
+builder.AddInboxBus(bus =>
+{
+    OutboundServices.RegisterConsumers(bus);
+    MediaServices.RegisterConsumers(bus);
+});
 builder.AddOutboxRelay();
+builder.AddOutbound();
 builder.AddMediaDownloads();
 builder.AddInboxJobs();
 

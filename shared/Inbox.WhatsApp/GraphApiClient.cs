@@ -17,6 +17,15 @@ public interface IGraphApiClient
 
     /// <summary>Downloads from a media URL; Meta requires the bearer token and a User-Agent on that URL too.</summary>
     Task<byte[]> DownloadMediaAsync(string accessToken, string url, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// POST /{phone_number_id}/messages. A 200 means accepted (a wamid), not delivered: statuses follow by webhook.
+    /// Meta has no idempotency key, so a send that timed out may or may not have been accepted.
+    /// </summary>
+    Task<SendResult> SendMessageAsync(string accessToken, string phoneNumberId, OutboundMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Marks a customer's message (and the ones before it) as read: the customer sees blue ticks.</summary>
+    Task MarkReadAsync(string accessToken, string phoneNumberId, string wamid, CancellationToken cancellationToken);
 }
 
 /// <summary>A Graph API error, read from Meta's envelope; branch on <see cref="Code"/>, never on the HTTP status.</summary>
@@ -24,6 +33,9 @@ public sealed class GraphApiException(int? code, string message, string? details
     : Exception($"Graph API error {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} (HTTP {httpStatus}): {message}")
 {
     public int? Code { get; } = code;
+
+    /// <summary>Meta's own message, e.g. "(#131047) Re-engagement message".</summary>
+    public string GraphMessage { get; } = message;
     public string? Details { get; } = details;
     public string? FbTraceId { get; } = fbTraceId;
     public int HttpStatus { get; } = httpStatus;
@@ -66,6 +78,34 @@ public sealed class GraphApiClient(HttpClient http, GraphApiOptions options) : I
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    public async Task<SendResult> SendMessageAsync(
+        string accessToken, string phoneNumberId, OutboundMessage message, CancellationToken cancellationToken)
+    {
+        var body = await PostMessagesAsync(accessToken, phoneNumberId, message.ToJson(), cancellationToken);
+        var messages = body.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Array && m.GetArrayLength() > 0 ? m[0] : default;
+        var wamid = Json.String(messages, "id")
+            ?? throw new GraphApiException(null, "The send was answered without a message id.", null, null, 200);
+        var contact = body.TryGetProperty("contacts", out var c) && c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0 ? c[0] : default;
+        return new SendResult(wamid, Json.String(messages, "message_status"), Json.String(contact, "wa_id"));
+    }
+
+    public async Task MarkReadAsync(string accessToken, string phoneNumberId, string wamid, CancellationToken cancellationToken) =>
+        await PostMessagesAsync(accessToken, phoneNumberId,
+            JsonSerializer.Serialize(new { messaging_product = "whatsapp", status = "read", message_id = wamid }), cancellationToken);
+
+    private async Task<JsonElement> PostMessagesAsync(string accessToken, string phoneNumberId, string json, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            $"{options.BaseUrl.TrimEnd('/')}/{options.Version}/{Uri.EscapeDataString(phoneNumberId)}/messages")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        await ThrowIfErrorAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 
     private static async Task ThrowIfErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)

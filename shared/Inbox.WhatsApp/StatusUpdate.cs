@@ -2,10 +2,11 @@ using System.Text.Json;
 
 namespace Inbox.WhatsApp;
 
-/// <summary>One statuses[] item: what became of a message the business sent.</summary>
+/// <summary>One statuses[] item: what became of a message the business sent. CallbackData echoes the send's
+/// biz_opaque_callback_data (Inbox's message id).</summary>
 public sealed record StatusUpdate(
     string Wamid, string Status, DateTimeOffset At, int? ErrorCode, string? ErrorTitle, string? ErrorDetails,
-    string? PricingCategory)
+    string? PricingCategory, string? CallbackData = null)
 {
     public static readonly string[] Known = ["sent", "delivered", "read", "played", "failed"];
 
@@ -27,6 +28,6 @@ public sealed record StatusUpdate(
             details = Json.Object(error, "error_data") is { } data ? Json.String(data, "details") : Json.String(error, "message");
         }
         var pricing = Json.Object(status, "pricing") is { } p ? Json.String(p, "category") : null;
-        return new StatusUpdate(wamid, value, at, code, title, details, pricing);
+        return new StatusUpdate(wamid, value, at, code, title, details, pricing, Json.String(status, "biz_opaque_callback_data"));
     }
 }

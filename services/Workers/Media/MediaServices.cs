@@ -8,11 +8,17 @@ public static class MediaServices
     public static void RegisterConsumers(IBusRegistrationConfigurator bus) =>
         bus.AddConsumer<DownloadMediaConsumer, DownloadMediaConsumerDefinition>();
 
-    /// <summary>The typed Graph API client (WhatsApp:GraphBaseUrl, WhatsApp:GraphVersion) and media settings.</summary>
     public static WebApplicationBuilder AddMediaDownloads(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(MediaSettings.From(builder.Configuration));
+        return builder.AddGraphApi();
+    }
+
+    /// <summary>The typed Graph API client (WhatsApp:GraphBaseUrl, WhatsApp:GraphVersion), for media and sends alike.</summary>
+    public static WebApplicationBuilder AddGraphApi(this WebApplicationBuilder builder)
+    {
         var configuration = builder.Configuration;
-        builder.Services.AddSingleton(MediaSettings.From(configuration));
+        if (builder.Services.Any(s => s.ServiceType == typeof(GraphApiOptions))) return builder;
         builder.Services.AddSingleton(new GraphApiOptions(
             configuration["WhatsApp:GraphBaseUrl"] ?? "https://graph.facebook.com",
             configuration["WhatsApp:GraphVersion"] ?? "v24.0"));

@@ -32,6 +32,28 @@ public static class Webhooks
         },
     };
 
+    /// <summary>One change of field "messages" carrying a status of an outbound message (as Meta reports it).</summary>
+    public static object StatusChange(string phoneNumberId, string wamid, string status, string? callbackData, long? timestamp = null) => new
+    {
+        field = "messages",
+        value = new
+        {
+            messaging_product = "whatsapp",
+            metadata = new { display_phone_number = "15550001111", phone_number_id = phoneNumberId },
+            statuses = new[]
+            {
+                new
+                {
+                    id = wamid,
+                    status,
+                    timestamp = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    recipient_id = "4917000000000",
+                    biz_opaque_callback_data = callbackData,
+                },
+            },
+        },
+    };
+
     /// <summary>An envelope; each inner array is one entry with its changes.</summary>
     public static string Envelope(params object[][] entries) => JsonSerializer.Serialize(new
     {

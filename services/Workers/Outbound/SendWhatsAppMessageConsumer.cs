@@ -1,0 +1,176 @@
+using Inbox.Contracts;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
+using Inbox.WhatsApp;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Inbox.Workers.Outbound;
+
+/// <summary>
+/// Sends one queued outbound message through the Graph API, with the channel's own token, and records what came
+/// of it; the inbox hears it as message:status.
+/// <list type="bullet">
+/// <item>Exactly once per message: the send is claimed (send_state pending → sending) before the call, so a
+/// re-delivered command, or two Workers, never send it twice.</item>
+/// <item>Accepted: assign_wamid (applying any status that raced ahead), then "sent" unless Meta held the
+/// message (pacing), in one transaction with the event.</item>
+/// <item>Refused for good (or retries spent): status failed with Meta's code, title and details.</item>
+/// <item>No answer (timeout, connection lost after sending): the outcome is unknown. It is NOT re-sent, which
+/// could deliver it twice; it stays queued with send_state unknown and an explanation, and the status webhooks
+/// settle it: they carry the message id in biz_opaque_callback_data, and WebhookIngest then assigns the wamid
+/// (reconcile_outbound_wamid). If Meta never got it, no webhook comes and the agent decides whether to send again.</item>
+/// </list>
+/// </summary>
+public sealed class SendWhatsAppMessageConsumer(
+    InboxDbContext db, IGraphApiClient graph, SecretProtector secrets, GraphSendPipeline pipeline, OutboxSignal outbox,
+    ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
+{
+    public async Task Consume(ConsumeContext<SendWhatsAppMessage> context)
+    {
+        var command = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var claimed = await db.Messages
+            .Where(m => m.Id == command.MessageId && m.SendState == SendStates.Pending && m.Status == "queued")
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.SendState, SendStates.Sending)
+                .SetProperty(m => m.SendAttempts, m => m.SendAttempts + 1), cancellationToken);
+        if (claimed == 0) return; // sent, failed or being sent already: a re-delivery
+
+        var message = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == command.MessageId, cancellationToken);
+        var channel = await db.Channels.AsNoTracking().SingleAsync(c => c.Id == message.ChannelId, cancellationToken);
+        SendResult result;
+        try
+        {
+            if (channel.AccessTokenEncrypted is not { } sealedToken)
+                throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
+            var token = secrets.Unprotect(sealedToken);
+            var outbound = OutboundMessage.FromJson(message.Payload!);
+            result = await pipeline.Pipeline.ExecuteAsync(
+                async ct => await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound, ct), cancellationToken);
+        }
+        catch (GraphApiException ex)
+        {
+            logger.LogWarning(ex, "Message {MessageId} failed: Graph error {Code} (fbtrace {Trace})", message.Id, ex.Code, ex.FbTraceId);
+            await FailAsync(message, ex, cancellationToken);
+            return;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GraphSendPipeline.OutcomeUnknown(ex))
+        {
+            logger.LogWarning(ex, "Message {MessageId}: no answer from the Graph API; outcome unknown, not re-sent", message.Id);
+            await UnknownAsync(message, ex, cancellationToken);
+            return;
+        }
+        catch (HttpRequestException ex) when (GraphSendPipeline.NotSent(ex))
+        {
+            logger.LogWarning(ex, "Message {MessageId}: the Graph API could not be reached; giving up after retries", message.Id);
+            await FailAsync(message, new GraphApiException(null, $"The WhatsApp API could not be reached: {ex.Message}", null, null, 0),
+                cancellationToken);
+            return;
+        }
+        await AcceptedAsync(message, result, cancellationToken);
+    }
+
+    private async Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken)
+    {
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.Database.ExecuteSqlAsync($"select 1 from assign_wamid({message.Id}, {result.Wamid})", cancellationToken);
+            // 200 means accepted; Meta may still hold a template for pacing ("held_for_quality_assessment", "paused").
+            if (result.MessageStatus is null or "accepted")
+                await db.Database.ExecuteSqlAsync($"""
+                    select 1 from apply_message_status({message.TenantId}, {message.ChannelId}, {result.Wamid}, 'sent', now(),
+                                                       null::integer, null::text, null::text, null::text)
+                    """, cancellationToken);
+            await db.Messages.Where(m => m.Id == message.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.SendState, SendStates.Accepted), cancellationToken);
+            await AddStatusEventAsync(message.Id, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        outbox.Notify();
+    }
+
+    private async Task FailAsync(Message message, GraphApiException error, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued").ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.SendState, SendStates.Failed)
+                .SetProperty(m => m.Status, "failed")
+                .SetProperty(m => m.StatusAt, now)
+                .SetProperty(m => m.StatusFailedAt, now)
+                .SetProperty(m => m.ErrorCode, error.Code)
+                .SetProperty(m => m.ErrorTitle, error.GraphMessage)
+                .SetProperty(m => m.ErrorDetails, error.Details), cancellationToken);
+            await AddStatusEventAsync(message.Id, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        outbox.Notify();
+    }
+
+    private async Task UnknownAsync(Message message, Exception error, CancellationToken cancellationToken)
+    {
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued" && m.Wamid == null).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.SendState, SendStates.Unknown)
+                .SetProperty(m => m.ErrorTitle, "No answer from WhatsApp: the message may or may not have been sent. "
+                                                + "It is not re-sent automatically; WhatsApp's status updates will settle it.")
+                .SetProperty(m => m.ErrorDetails, error.GetType().Name + ": " + error.Message), cancellationToken);
+            await AddStatusEventAsync(message.Id, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        outbox.Notify();
+    }
+
+    private async Task AddStatusEventAsync(Guid messageId, CancellationToken cancellationToken)
+    {
+        var m = await db.Messages.AsNoTracking().SingleAsync(x => x.Id == messageId, cancellationToken);
+        db.Outbox.Add(OutboxEvents.Create(m.TenantId, new MessageStatusChanged(m.TenantId, m.ConversationId, m.Id, m.Wamid,
+            m.Status ?? "queued", m.StatusAt ?? DateTimeOffset.UtcNow, m.ErrorCode, m.ErrorTitle, m.ErrorDetails)));
+    }
+}
+
+/// <summary>Concurrency lives here; retries of the Graph call are the pipeline's (by Meta's error code).</summary>
+public sealed class SendWhatsAppMessageConsumerDefinition : ConsumerDefinition<SendWhatsAppMessageConsumer>
+{
+    public SendWhatsAppMessageConsumerDefinition() => ConcurrentMessageLimit = 16;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SendWhatsAppMessageConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        // Only for the database (a failed claim read); a claimed send is never repeated by a redelivery.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)));
+}
+
+/// <summary>Tells WhatsApp the business read a customer's message (blue ticks). Harmless to repeat; failures are logged.</summary>
+public sealed class SendReadReceiptConsumer(
+    InboxDbContext db, IGraphApiClient graph, SecretProtector secrets, GraphSendPipeline pipeline, ILogger<SendReadReceiptConsumer> logger)
+    : IConsumer<SendReadReceipt>
+{
+    public async Task Consume(ConsumeContext<SendReadReceipt> context)
+    {
+        var command = context.Message;
+        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == command.ChannelId, context.CancellationToken);
+        if (channel?.AccessTokenEncrypted is not { } sealedToken) return;
+        try
+        {
+            var token = secrets.Unprotect(sealedToken);
+            await pipeline.Pipeline.ExecuteAsync(
+                async ct => await graph.MarkReadAsync(token, channel.PhoneNumberId, command.Wamid, ct), context.CancellationToken);
+        }
+        catch (Exception ex) when (ex is GraphApiException or HttpRequestException || GraphSendPipeline.OutcomeUnknown(ex))
+        {
+            logger.LogWarning(ex, "Read receipt for {Wamid} was not delivered", command.Wamid);
+        }
+    }
+}
+
+public sealed class SendReadReceiptConsumerDefinition : ConsumerDefinition<SendReadReceiptConsumer>
+{
+    public SendReadReceiptConsumerDefinition() => ConcurrentMessageLimit = 8;
+}
