@@ -103,7 +103,7 @@ public static partial class OutboundValidator
         var opaque = OptionalString(body, "biz_opaque_callback_data", "biz_opaque_callback_data");
         if (opaque is { Length: > 512 }) throw Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
 
-        var content = Object(body, type, type);
+        var content = type == "contacts" ? Array(body, "contacts", "contacts") : Object(body, type, type);
         string? templateName = null;
         switch (type)
         {
@@ -139,6 +139,13 @@ public static partial class OutboundValidator
                         throw Missing($"location['{coordinate}']");
                 break;
             case "contacts":
+                if (content.GetArrayLength() == 0) throw Missing("contacts");
+                var c = 0;
+                foreach (var card in content.EnumerateArray())
+                {
+                    var path = $"contacts[{c++}]['name']";
+                    RequiredString(Object(card, "name", path), "formatted_name", $"{path}['formatted_name']");
+                }
                 break;
         }
         return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName);

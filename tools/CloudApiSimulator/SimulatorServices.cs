@@ -14,10 +14,8 @@ public static partial class SimulatorServices
         builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
-        var secret = builder.Configuration["WhatsApp:AppSecret"];
-        if (string.IsNullOrEmpty(secret)) throw new InvalidOperationException("WhatsApp:AppSecret is not configured.");
         var services = builder.Services;
-        services.AddSingleton(new WebhookSecret(secret));
+        services.AddSingleton(sp => WebhookSecret.From(sp.GetRequiredService<IConfiguration>()));
         services.AddOptions<SimulatorOptions>()
             .Bind(builder.Configuration.GetSection(SimulatorOptions.Section))
             .Validate(o => GraphVersion().IsMatch(o.GraphVersion), "Simulator:GraphVersion must look like v24.0.")

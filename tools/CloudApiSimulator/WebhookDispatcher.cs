@@ -237,4 +237,10 @@ public sealed class WebhookSecret(string value)
 {
     public string Value { get; } = value;
     public byte[] Bytes { get; } = System.Text.Encoding.UTF8.GetBytes(value);
+
+    /// <summary>Read when the dispatcher starts, so a missing secret stops the app at once.</summary>
+    public static WebhookSecret From(IConfiguration configuration) =>
+        configuration["WhatsApp:AppSecret"] is { Length: > 0 } secret
+            ? new WebhookSecret(secret)
+            : throw new InvalidOperationException("WhatsApp:AppSecret is not configured.");
 }
