@@ -12,7 +12,8 @@ public static partial class SimulatorServices
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
-        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning); // one line per webhook POST otherwise
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // and per Graph call
 
         var services = builder.Services;
         services.AddSingleton(sp => WebhookSecret.From(sp.GetRequiredService<IConfiguration>()));
