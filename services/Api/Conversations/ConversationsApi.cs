@@ -179,7 +179,7 @@ public static class ConversationsApi
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for update")
+            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
                 .FirstOrDefaultAsync(cancellationToken);
             if (conversation is null) return Problems.NotFound("The conversation");
             try { change(conversation); }
@@ -206,7 +206,7 @@ public static class ConversationsApi
         var me = user.RequiredUserId();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for update")
+            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
                 .FirstOrDefaultAsync(cancellationToken);
             if (conversation is null) return Problems.NotFound("The conversation");
             var latest = await db.Messages.Where(m => m.ConversationId == id).MaxAsync(m => (DateTimeOffset?)m.SentAt, cancellationToken);

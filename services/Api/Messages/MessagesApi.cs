@@ -178,8 +178,11 @@ public static partial class MessagesApi
         CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold.
-        var conversation = await db.Conversations.FromSql($"select * from conversations where id = {conversationId} for update")
+        // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold. NO KEY
+        // UPDATE, not UPDATE: Workers and WebhookIngest updating this conversation's messages take KEY SHARE on it
+        // (foreign-key checks), and a stronger lock here deadlocked with them while the Idempotency-Key's unique
+        // check waited on their transaction.
+        var conversation = await db.Conversations.FromSql($"select * from conversations where id = {conversationId} for no key update")
             .Include(c => c.Contact).FirstOrDefaultAsync(cancellationToken);
         if (conversation is null) return new(null, Problems.NotFound("The conversation"));
         var now = DateTimeOffset.UtcNow;
