@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the script itself: `./inbox up` brings the product up (on its own ports, state and database,
 # so it never touches a developer's running stack), a signed webhook reaches the API, the Cloud API simulator's
-# demo customers reach it too, and `./inbox down` stops exactly what up started.
+# demo customers reach it too, an agent's reply goes out through Workers and the simulator, and `./inbox down`
+# stops exactly what up started.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export INBOX_STATE; INBOX_STATE=$(mktemp -d)
@@ -41,6 +42,20 @@ curl -fsS "$sim/simulator/report?items=false" | python3 -c 'import sys, json; as
 curl -fsS -H "Authorization: Bearer $INBOX_DEMO_TOKEN" -H 'content-type: application/json' \
   -d '{"messaging_product":"whatsapp","to":"15557010001","type":"text","text":{"body":"smoke reply"}}' \
   "$sim/v24.0/100000000000001/messages" | grep -q '"wamid\.'
+
+# An agent's reply through the API: Workers send it to the simulator's Graph API and its statuses come back.
+conversation=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$BASE/api/conversations?q=15557010001" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["items"][0]["id"])')
+message=$(curl -fsS -H "Authorization: Bearer $token" -H 'content-type: application/json' -H "Idempotency-Key: smoke-$(date +%s%N)" \
+  -d '{"type":"text","text":"Hello from the smoke test"}' "http://127.0.0.1:$BASE/api/conversations/$conversation/messages" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 1 60); do
+  status=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$BASE/api/messages/$message" \
+    | python3 -c 'import sys, json; print(json.load(sys.stdin)["status"])')
+  [[ $status == queued ]] || break
+  sleep 0.5
+done
+[[ $status =~ ^(sent|delivered|read)$ ]] || { echo "the reply ended as $status"; exit 1; }
 
 "$ROOT/inbox" down
 [[ $("$ROOT/inbox" status | grep -c ' running  pid' || true) == 0 ]]

@@ -21,14 +21,10 @@ public sealed class InboxStack : IAsyncLifetime
     public ServiceHost<AccessTokenIssuer> Api { get; } = new();
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
-    public ServiceHost<OutboxSweepJob> Workers { get; } = new(new()
-    {
-        ["Jobs:ConversationTimersInterval"] = "00:00:01",
-        ["Outbound:RetryBaseDelay"] = "00:00:00.050",
-        ["Outbound:MaxRetries"] = "3",
-        ["Outbound:AttemptTimeout"] = "00:00:05",
-        ["WhatsApp:GraphBaseUrl"] = "http://127.0.0.1:9", // nothing listens: no test ever reaches Meta
-    });
+    public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
+
+    /// <summary>Meta, as far as the tests are concerned: Workers' Graph API, and the source of status webhooks.</summary>
+    public Simulator Simulator { get; private set; } = null!;
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
     private ServiceProvider _provisioning = null!;
@@ -42,6 +38,15 @@ public sealed class InboxStack : IAsyncLifetime
         Api.Start();
         Ingest.Start();
         Realtime.Start();
+        Simulator = new Simulator(Ingest.BaseAddress).Start();
+        Workers = new ServiceHost<OutboxSweepJob>(new()
+        {
+            ["Jobs:ConversationTimersInterval"] = "00:00:01",
+            ["Outbound:RetryBaseDelay"] = "00:00:00.050",
+            ["Outbound:MaxRetries"] = "3",
+            ["Outbound:AttemptTimeout"] = "00:00:05",
+            ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
+        });
         Workers.Start();
         await WaitForBusAsync(Realtime); // its queue must be bound before anything is published
         await WaitForBusAsync(Ingest);
@@ -66,6 +71,7 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewTemplate("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
                 new NewTemplate("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
             ]));
+        await Simulator.AddNumberAsync(tenant.PhoneNumberId, "token-" + suffix);
         return tenant;
     }
 
@@ -94,6 +100,7 @@ public sealed class InboxStack : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Workers.DisposeAsync();
+        await Simulator.DisposeAsync();
         await Realtime.DisposeAsync();
         await Ingest.DisposeAsync();
         await Api.DisposeAsync();

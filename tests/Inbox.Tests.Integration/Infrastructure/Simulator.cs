@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inbox.CloudApiSimulator;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inbox.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// The project's WhatsApp Cloud API simulator (tools/CloudApiSimulator), in-process on a real port: Workers send to
+/// it, and it posts signed status and customer webhooks to WebhookIngest. The only stand-in for Meta in the tests.
+/// </summary>
+public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
+{
+    private readonly Uri _webhookUrl;
+
+    public Simulator(Uri webhookUrl)
+    {
+        _webhookUrl = webhookUrl;
+        // A port chosen through Kestrel's own options (the simulator starts fast enough to race UseKestrel(0)).
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public Simulator Start()
+    {
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("WhatsApp:AppSecret", TestSettings.AppSecret);
+        builder.UseSetting("Simulator:WebhookUrl", new Uri(_webhookUrl, "/webhooks/whatsapp").ToString());
+        builder.UseSetting("Simulator:Statuses:SentAfter", "00:00:00.050");
+        builder.UseSetting("Simulator:Statuses:DeliveredAfter", "00:00:00.150");
+        builder.UseSetting("Simulator:Statuses:ReadAfter", "00:00:00.300");
+        builder.UseSetting("Simulator:Statuses:FailedAfter", "00:00:00.050");
+        builder.UseSetting("Simulator:Webhooks:RetryDelay", "00:00:00.050");
+        builder.UseSetting("Simulator:Webhooks:MaxRetryDelay", "00:00:00.500");
+    }
+
+    /// <summary>Makes a test tenant's number known to the simulator, with the token its channel holds.</summary>
+    public async Task AddNumberAsync(string phoneNumberId, string accessToken) =>
+        (await Http.PostAsJsonAsync("/simulator/numbers", new { phoneNumberId, accessToken })).EnsureSuccessStatusCode();
+
+    /// <summary>A customer writes to a number through the simulator (a signed webhook to WebhookIngest, and the
+    /// simulator's own window opens too); returns the wamid.</summary>
+    public async Task<string> CustomerWritesAsync(string phoneNumberId, string from, string text, string name = "Customer")
+    {
+        var response = await Http.PostAsJsonAsync("/simulator/inbound", new { phoneNumberId, from, name, type = "text", text });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The next <paramref name="count"/> sends from this number fail with Meta's error <paramref name="code"/>.</summary>
+    public async Task FailNextSendsAsync(string phoneNumberId, int code, int count, bool? asynchronous = null) =>
+        (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code, count, asynchronous })).EnsureSuccessStatusCode();
+
+    /// <summary>Failures still planned for this number (each send consumes one).</summary>
+    public async Task<int> PendingFailuresAsync(string phoneNumberId)
+    {
+        var pending = JsonDocument.Parse(await Http.GetStringAsync("/simulator/failures")).RootElement;
+        return pending.EnumerateArray().Where(p => p.GetProperty("phoneNumberId").GetString() == phoneNumberId)
+            .Sum(p => p.GetProperty("remaining").GetInt32());
+    }
+
+    /// <summary>The sends the simulator accepted for one customer.</summary>
+    public async Task<List<JsonElement>> SendsToAsync(string customer)
+    {
+        var report = JsonDocument.Parse(await Http.GetStringAsync("/simulator/report")).RootElement;
+        return report.GetProperty("sends").EnumerateArray().Where(s => s.GetProperty("to").GetString()?.TrimStart('+') == customer).ToList();
+    }
+
+    public async Task<long> ReadMarksAsync() =>
+        JsonDocument.Parse(await Http.GetStringAsync("/simulator/report?items=false")).RootElement
+            .GetProperty("summary").GetProperty("readMarks").GetInt64();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Http?.Dispose();
+        base.Dispose(disposing);
+    }
+}
