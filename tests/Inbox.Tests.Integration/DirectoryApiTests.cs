@@ -55,6 +55,8 @@ public sealed class DirectoryApiTests(InboxStack stack)
 
         await Agent.AssertInvalidAsync(await agent.SendAsync(HttpMethod.Patch, $"/api/contacts/{myContact}", new { attributes = new[] { 1 } }), "attributes");
         await Agent.AssertInvalidAsync(await agent.SendAsync(HttpMethod.Patch, $"/api/contacts/{myContact}", new { name = "" }), "name");
+        await Agent.AssertInvalidAsync(await agent.GetAsync("/api/contacts?cursor=nope"), "cursor");
+        await Agent.AssertInvalidAsync(await agent.GetAsync("/api/contacts?q=" + new string('x', 201)), "q");
         await Agent.ProblemAsync(await agent.GetAsync($"/api/contacts/{theirContact}"), HttpStatusCode.NotFound);
         await Agent.ProblemAsync(await agent.SendAsync(HttpMethod.Patch, $"/api/contacts/{theirContact}", new { name = "Mine now" }), HttpStatusCode.NotFound);
         Assert.Equal(1, await stack.Database.CountAsync(theirs.Id, "select count(*) from contacts where name = 'Hal'"));
@@ -128,6 +130,8 @@ public sealed class DirectoryApiTests(InboxStack stack)
             new { readReceipts = true, autoResolveAfterMinutes = 0 }), "autoResolveAfterMinutes");
         await owner.PutJsonAsync("/api/settings", new { readReceipts = true, autoResolveAfterMinutes = 120 });
         Assert.Equal(120, (await agent.GetJsonAsync("/api/settings")).GetProperty("autoResolveAfterMinutes").GetInt32());
+        var neighbour = await stack.LoginAgentAsync(await stack.CreateTenantAsync());
+        Assert.False((await neighbour.GetJsonAsync("/api/settings")).GetProperty("readReceipts").GetBoolean());
 
         var members = await agent.GetJsonAsync("/api/members");
         Assert.Equal(new[] { tenant.AgentEmail, tenant.OwnerEmail }.Order(), members.EnumerateArray().Select(m => m.GetProperty("email").GetString()).Order());

@@ -31,8 +31,8 @@ public static class ContactsApi
         if (q is not null)
         {
             var pattern = "%" + ConversationsApi.EscapeLike(q.Trim()) + "%";
-            query = query.Where(c => EF.Functions.ILike(c.Name ?? "", pattern, "\\") || EF.Functions.ILike(c.WaId ?? "", pattern, "\\")
-                                     || EF.Functions.ILike(c.Bsuid ?? "", pattern, "\\"));
+            query = query.Where(c => EF.Functions.ILike(c.Name!, pattern, "\\") || EF.Functions.ILike(c.WaId!, pattern, "\\")
+                                     || EF.Functions.ILike(c.Bsuid!, pattern, "\\"));
         }
         if (Cursor.TryDecode(cursor, out var after))
             query = query.Where(c => c.CreatedAt < after.At || (c.CreatedAt == after.At && c.Id < after.Id));

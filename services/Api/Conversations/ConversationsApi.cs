@@ -68,9 +68,9 @@ public static class ConversationsApi
         if (q is not null)
         {
             var pattern = "%" + EscapeLike(q.Trim()) + "%";
-            query = query.Where(c => EF.Functions.ILike(c.Contact!.Name ?? "", pattern, "\\")
-                                     || EF.Functions.ILike(c.Contact.WaId ?? "", pattern, "\\")
-                                     || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text ?? "", pattern, "\\")));
+            query = query.Where(c => EF.Functions.ILike(c.Contact!.Name!, pattern, "\\")
+                                     || EF.Functions.ILike(c.Contact.WaId!, pattern, "\\")
+                                     || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text!, pattern, "\\")));
         }
         if (Cursor.TryDecode(cursor, out var after))
             query = query.Where(c => c.ActivityAt < after.At || (c.ActivityAt == after.At && c.Id < after.Id));
