@@ -158,6 +158,31 @@ public sealed class DirectoryApiTests(InboxStack stack)
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }
 
+    [Theory]
+    [InlineData("GET", "/api/me")]
+    [InlineData("POST", "/api/auth/logout")]
+    [InlineData("GET", "/api/conversations")]
+    [InlineData("GET", "/api/conversations/0195a000-0000-7000-8000-000000000001")]
+    [InlineData("PUT", "/api/conversations/0195a000-0000-7000-8000-000000000001/status")]
+    [InlineData("POST", "/api/conversations/0195a000-0000-7000-8000-000000000001/read")]
+    [InlineData("POST", "/api/conversations/0195a000-0000-7000-8000-000000000001/messages")]
+    [InlineData("GET", "/api/messages/0195a000-0000-7000-8000-000000000001")]
+    [InlineData("GET", "/api/labels")]
+    [InlineData("GET", "/api/contacts")]
+    [InlineData("PATCH", "/api/contacts/0195a000-0000-7000-8000-000000000001")]
+    [InlineData("GET", "/api/canned-responses")]
+    [InlineData("POST", "/api/canned-responses")]
+    [InlineData("GET", "/api/settings")]
+    [InlineData("PUT", "/api/settings")]
+    [InlineData("GET", "/api/members")]
+    [InlineData("GET", "/api/templates")]
+    public async Task Every_agent_endpoint_refuses_a_request_without_a_token_with_a_401_problem(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is not "GET") request.Content = System.Net.Http.Json.JsonContent.Create(new { });
+        await Agent.ProblemAsync(await stack.Api.Http.SendAsync(request), HttpStatusCode.Unauthorized);
+    }
+
     [Fact]
     public async Task Unknown_routes_and_missing_tokens_answer_with_problem_details()
     {
