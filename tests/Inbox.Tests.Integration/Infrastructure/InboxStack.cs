@@ -21,7 +21,14 @@ public sealed class InboxStack : IAsyncLifetime
     public ServiceHost<AccessTokenIssuer> Api { get; } = new();
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
-    public ServiceHost<OutboxSweepJob> Workers { get; } = new();
+    public ServiceHost<OutboxSweepJob> Workers { get; } = new(new()
+    {
+        ["WhatsApp:GraphBaseUrl"] = GraphBaseUrl,
+        ["Media:RetryIntervals"] = "00:00:00.200,00:00:00.500",
+    });
+
+    /// <summary>Where Workers find the Graph API. Nothing listens on the discard port: every media download fails.</summary>
+    public const string GraphBaseUrl = "http://127.0.0.1:9";
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
     private ServiceProvider _provisioning = null!;
@@ -63,6 +70,16 @@ public sealed class InboxStack : IAsyncLifetime
         var response = await Api.Http.PostAsJsonAsync("/api/auth/login", new { email, password });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private readonly Dictionary<Guid, string> _tokens = [];
+
+    /// <summary>The tenant agent's access token, logged in once per test run.</summary>
+    public async Task<string> TokenAsync(TestTenant tenant)
+    {
+        if (!_tokens.TryGetValue(tenant.Id, out var token))
+            _tokens[tenant.Id] = token = await LoginAsync(tenant.AgentEmail, tenant.Password);
+        return token;
     }
 
     public async Task<HubClient> ConnectAgentAsync(TestTenant tenant) =>

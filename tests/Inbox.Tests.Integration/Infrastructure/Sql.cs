@@ -17,6 +17,20 @@ public static class Sql
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs a statement for a tenant and returns the first column of the first row (or null).</summary>
+    public static async Task<object?> ScalarAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
+            await setTenant.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        var result = await command.ExecuteScalarAsync();
+        await transaction.CommitAsync();
+        return result is DBNull ? null : result;
+    }
+
     /// <summary>Ledger rows holding this exact text in their body (the ledger belongs to no tenant).</summary>
     public static Task<long> LedgerRowsContainingAsync(this NpgsqlDataSource database, string marker) =>
         database.CountAsync(null, "select count(*) from webhook_ledger where position(convert_to($1, 'UTF8') in body) > 0", marker);
