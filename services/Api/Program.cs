@@ -1,5 +1,6 @@
 using Inbox.Api.Auth;
 using Inbox.Api.Conversations;
+using Inbox.Api.Events;
 using Inbox.Api.Media;
 using Inbox.Hosting;
 using Inbox.Tenancy;
@@ -22,4 +23,5 @@ app.MapInboxHealth();
 app.MapAuthApi();
 app.MapConversationsApi();
 app.MapMediaApi();
+app.MapEventsApi();
 app.Run();

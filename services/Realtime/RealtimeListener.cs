@@ -11,12 +11,10 @@ namespace Inbox.Realtime;
 /// </summary>
 public static class RealtimeAudiences
 {
-    public static (string EventName, Guid TenantId, string Group) For(object @event) => @event switch
+    public static string GroupFor(StreamEvent @event) => @event switch
     {
-        MessageReceived e => (HubEvents.MessageNew, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
-        ConversationUpdated e => (HubEvents.ConversationUpdated, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
-        MessageStatusChanged e => (HubEvents.MessageStatus, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
-        MessageUpdated e => (HubEvents.MessageUpdated, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
+        MessageReceived or ConversationUpdated => RealtimeGroups.Tenant(@event.TenantId),
+        MessageStatusChanged or MessageUpdated => RealtimeGroups.Conversation(@event.ConversationId),
         _ => throw new ArgumentException($"No audience for {@event.GetType().Name}."),
     };
 }
@@ -26,17 +24,17 @@ public static class RealtimeAudiences
 /// (same message id) is dropped; an event whose body names another tenant than its bus header is dropped too.
 /// </summary>
 public sealed class HubPushConsumer<T>(IHubContext<InboxHub> hub, TenantContext tenant, RecentEvents recent, ILogger<HubPushConsumer<T>> logger)
-    : IConsumer<T> where T : class
+    : IConsumer<T> where T : StreamEvent
 {
     public Task Consume(ConsumeContext<T> context)
     {
-        var (eventName, tenantId, group) = RealtimeAudiences.For(context.Message);
-        if (tenant.TenantId != tenantId)
+        if (tenant.TenantId != context.Message.TenantId)
         {
             logger.LogWarning("Dropped {Event}: its tenant does not match its bus header", typeof(T).Name);
             return Task.CompletedTask;
         }
         if (!recent.FirstTime(context.MessageId)) return Task.CompletedTask;
-        return hub.Clients.Group(group).SendAsync(eventName, context.Message, context.CancellationToken);
+        return hub.Clients.Group(RealtimeAudiences.GroupFor(context.Message))
+            .SendAsync(HubEvents.NameOf(typeof(T)), context.Message, context.CancellationToken);
     }
 }

@@ -10,7 +10,7 @@ public sealed record MessageStatusChanged(
     DateTimeOffset StatusAt,
     int? ErrorCode,
     string? ErrorTitle,
-    string? ErrorDetails);
+    string? ErrorDetails) : StreamEvent(TenantId, ConversationId);
 
 /// <summary>A stored message changed after the fact: a reaction came or went, its media became ready or failed.</summary>
 public sealed record MessageUpdated(
@@ -18,10 +18,11 @@ public sealed record MessageUpdated(
     Guid ConversationId,
     Guid MessageId,
     IReadOnlyList<ReactionSnapshot>? Reactions,
-    MediaSnapshot? Media);
+    MediaSnapshot? Media) : StreamEvent(TenantId, ConversationId);
 
 /// <summary>A conversation's list row changed: last message, unread count, its customer-service window.</summary>
-public sealed record ConversationUpdated(Guid TenantId, ConversationSnapshot Conversation);
+public sealed record ConversationUpdated(Guid TenantId, ConversationSnapshot Conversation)
+    : StreamEvent(TenantId, Conversation.Id);
 
 /// <summary>Command to Workers: fetch a media file through the Graph API and store its bytes.</summary>
 public sealed record DownloadMedia(

@@ -85,7 +85,7 @@ public sealed class InboxStack : IAsyncLifetime
     public async Task<HubClient> ConnectAgentAsync(TestTenant tenant) =>
         await HubClient.ConnectAsync(Realtime.BaseAddress, await LoginAsync(tenant.AgentEmail, tenant.Password));
 
-    private static async Task WaitForBusAsync<T>(ServiceHost<T> host) where T : class
+    public static async Task WaitForBusAsync<T>(ServiceHost<T> host) where T : class
     {
         for (var attempt = 0; attempt < 120; attempt++)
         {
