@@ -86,7 +86,7 @@ public sealed class ReconnectTests(InboxStack stack)
         var tenant = await stack.CreateTenantAsync();
         var token = await stack.TokenAsync(tenant);
         var follower = new StreamFollower(stack.Api.Http, token);
-        var realtime = new ServiceHost<InboxHub>(new() { ["Realtime:InstanceId"] = $"restart-{Guid.NewGuid():N}" }).Start();
+        var realtime = InboxStack.NewRealtime().Start();
         try
         {
             await InboxStack.WaitForBusAsync(realtime);
@@ -102,7 +102,7 @@ public sealed class ReconnectTests(InboxStack stack)
         }
 
         await PostTextsAsync(tenant, 20, "while down");
-        await using var restarted = new ServiceHost<InboxHub>(new() { ["Realtime:InstanceId"] = $"restart-{Guid.NewGuid():N}" }).Start();
+        await using var restarted = InboxStack.NewRealtime().Start();
         await using var again = await HubClient.ConnectAsync(restarted.BaseAddress, token);
         await follower.CatchUpAsync();
 

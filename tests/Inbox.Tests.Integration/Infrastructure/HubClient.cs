@@ -130,8 +130,11 @@ public sealed class HubClient : IAsyncDisposable
     private Task SendAsync(string json) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(json + RecordSeparator), WebSocketMessageType.Text, true, CancellationToken.None);
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         try
         {
             if (_socket.State == WebSocketState.Open)

@@ -20,7 +20,16 @@ public sealed class InboxStack : IAsyncLifetime
 {
     public ServiceHost<AccessTokenIssuer> Api { get; } = new();
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
-    public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
+    public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
+
+    /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test.</summary>
+    public static ServiceHost<InboxHub> NewRealtime() => new(new()
+    {
+        ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}",
+        ["Realtime:TypingExpirySeconds"] = "1.5",
+        ["Realtime:HeartbeatSeconds"] = "1",
+        ["Realtime:InstanceTimeoutSeconds"] = "4",
+    });
     public ServiceHost<OutboxSweepJob> Workers { get; } = new(new()
     {
         ["WhatsApp:GraphBaseUrl"] = GraphBaseUrl,

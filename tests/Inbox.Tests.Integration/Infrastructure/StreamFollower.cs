@@ -20,7 +20,12 @@ public sealed class StreamFollower(HttpClient api, string accessToken)
     /// <summary>Applies live events received from a hub connection (in the order received).</summary>
     public void ApplyLive(IEnumerable<(string Name, JsonElement Payload)> events)
     {
-        foreach (var (name, payload) in events) Apply(payload.GetProperty("position").GetInt64(), name, payload);
+        // Presence, viewers and typing are moments, not part of the stream: they carry no position.
+        foreach (var (name, payload) in events)
+        {
+            if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("position", out var position))
+                Apply(position.GetInt64(), name, payload);
+        }
     }
 
     /// <summary>Fetches and applies everything after the last applied position, page by page.</summary>
