@@ -111,14 +111,14 @@ public static class PresenceBroadcast
     public static async Task SendAsync(IHubContext<InboxHub> hub, PresenceBoard.Changes changes, CancellationToken cancellationToken)
     {
         foreach (var (tenantId, userId, userName, state) in changes.Presence)
-            await hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
-                .SendAsync(HubEvents.PresenceUpdate, new { userId, userName, state }, cancellationToken);
+            await SlowClients.SendAsync(token => hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
+                .SendAsync(HubEvents.PresenceUpdate, new { userId, userName, state }, token), cancellationToken);
         foreach (var (tenantId, conversationId, viewers) in changes.Viewing)
-            await hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
+            await SlowClients.SendAsync(token => hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
                 .SendAsync(HubEvents.ViewingUpdate, new
                 {
                     conversationId,
                     viewers = viewers.Select(v => new { v.UserId, v.UserName }),
-                }, cancellationToken);
+                }, token), cancellationToken);
     }
 }

@@ -34,7 +34,31 @@ public sealed class HubPushConsumer<T>(IHubContext<InboxHub> hub, TenantContext 
             return Task.CompletedTask;
         }
         if (!recent.FirstTime(context.MessageId)) return Task.CompletedTask;
-        return hub.Clients.Group(RealtimeAudiences.GroupFor(context.Message))
-            .SendAsync(HubEvents.NameOf(typeof(T)), context.Message, context.CancellationToken);
+        return SlowClients.SendAsync(token => hub.Clients.Group(RealtimeAudiences.GroupFor(context.Message))
+            .SendAsync(HubEvents.NameOf(typeof(T)), context.Message, token), context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// A client that stops reading fills its bounded buffer, and a send to it then waits. Every push therefore has a
+/// deadline: when it passes, SignalR aborts the connections whose writes were still pending (the slow ones are
+/// dropped; they reconnect and catch up), and the queue moves on for everyone else.
+/// </summary>
+public static class SlowClients
+{
+    public static readonly TimeSpan SendDeadline = TimeSpan.FromSeconds(2);
+
+    public static async Task SendAsync(Func<CancellationToken, Task> send, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(SendDeadline);
+        try
+        {
+            await send(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The pending writes were abandoned and their connections aborted; the others already have the event.
+        }
     }
 }

@@ -10,9 +10,9 @@ public sealed class AgentTypingConsumer(IHubContext<InboxHub> hub) : IConsumer<A
     public Task Consume(ConsumeContext<AgentTyping> context)
     {
         var m = context.Message;
-        return hub.Clients.GroupExcept(RealtimeGroups.Conversation(m.ConversationId), [m.ConnectionId])
+        return SlowClients.SendAsync(token => hub.Clients.GroupExcept(RealtimeGroups.Conversation(m.ConversationId), [m.ConnectionId])
             .SendAsync(m.Typing ? HubEvents.TypingStart : HubEvents.TypingStop,
-                new { m.ConversationId, m.UserId, m.UserName, m.IsPrivate }, context.CancellationToken);
+                new { m.ConversationId, m.UserId, m.UserName, m.IsPrivate }, token), context.CancellationToken);
     }
 }
 

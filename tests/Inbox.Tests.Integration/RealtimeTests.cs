@@ -3,6 +3,7 @@ using System.Text.Json;
 using Inbox.Contracts;
 using Inbox.Realtime;
 using Inbox.Tests.Integration.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Inbox.Tests.Integration;
 
@@ -189,5 +190,52 @@ public sealed class RealtimeTests(InboxStack stack)
             if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not become true in time.");
             await Task.Delay(50);
         }
+    }
+}
+
+/// <summary>A client that stops reading must not slow anyone else down, nor grow the server's memory.</summary>
+[Collection(StackCollection.Name)]
+public sealed class SlowClientTests(InboxStack stack)
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_is_dropped_and_the_others_keep_receiving()
+    {
+        var tenant = await stack.CreateTenantAsync();
+        var token = await stack.TokenAsync(tenant);
+        await using var reader = await HubClient.ConnectAsync(stack.Realtime.BaseAddress, token);
+        using var stalled = new System.Net.WebSockets.ClientWebSocket();
+        stalled.Options.SetBuffer(1024, 1024);
+        await stalled.ConnectAsync(new Uri($"ws://{stack.Realtime.BaseAddress.Authority}/hubs/inbox?access_token={Uri.EscapeDataString(token)}"), CancellationToken.None);
+        await stalled.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        // ...and never reads again, while pinging so that only its full buffers can get it dropped.
+        using var stopPinging = new CancellationTokenSource();
+        var pinging = Task.Run(async () =>
+        {
+            while (!stopPinging.IsCancellationRequested)
+            {
+                try { await stalled.SendAsync("{\"type\":6}\u001e"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, stopPinging.Token); }
+                catch (Exception) { return; }
+                await Task.Delay(1000, stopPinging.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+
+        // Far more than the socket buffers hold: 24 MB of events.
+        var big = new string('z', 20_000);
+        for (var batch = 0; batch < 30; batch++)
+        {
+            var items = Enumerable.Range(0, 40).Select(i => new TextItem($"4919800{i % 4:D5}", "Customer", Webhooks.NewWamid(), $"{batch}-{i} {big}")).ToArray();
+            (await stack.Ingest.Http.SendAsync(Webhooks.Signed(Webhooks.Envelope([Webhooks.TextChange(tenant.PhoneNumberId, items)])))).EnsureSuccessStatusCode();
+        }
+
+        await reader.WaitForAsync(HubEvents.MessageNew, 1200, TimeSpan.FromSeconds(90));
+
+        // On the server, only the reading connection is left for this tenant.
+        var connections = stack.Realtime.Services.GetRequiredService<LocalConnections>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (connections.All.Count(c => c.TenantId == tenant.Id) > 1 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Single(connections.All, c => c.TenantId == tenant.Id);
+        Assert.False(reader.IsClosed);
+        await stopPinging.CancelAsync();
+        await pinging;
     }
 }
