@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the script itself: `./inbox up` brings the product up (on its own ports, state and database,
-# so it never touches a developer's running stack), a signed webhook reaches the API, and `./inbox down` stops
-# exactly what up started.
+# so it never touches a developer's running stack), a signed webhook reaches the API, the Cloud API simulator's
+# demo customers reach it too, and `./inbox down` stops exactly what up started.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export INBOX_STATE; INBOX_STATE=$(mktemp -d)
@@ -13,8 +13,9 @@ trap cleanup EXIT
 "$ROOT/inbox" up | tee "$INBOX_STATE/up.out"
 grep -q "Inbox is running" "$INBOX_STATE/up.out"
 grep -q "agent@demo.inbox.test" "$INBOX_STATE/up.out"
-for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null; done
-[[ $("$ROOT/inbox" status | grep -c ' running  pid') == 4 ]]
+for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null; done
+[[ $("$ROOT/inbox" status | grep -c ' running  pid') == 5 ]]
+grep -q "Simulator      http://127.0.0.1:$((BASE + 4))/simulator" "$INBOX_STATE/up.out"
 
 # A signed webhook for the demo number becomes a conversation the demo agent can read.
 source "${INBOX_SECRETS:-$ROOT/.inbox/secrets.env}"
@@ -27,7 +28,21 @@ token=$(curl -fsS -H 'content-type: application/json' -d '{"email":"agent@demo.i
   http://127.0.0.1:$BASE/api/auth/login | python3 -c 'import sys, json; print(json.load(sys.stdin)["accessToken"])')
 curl -fsS -H "Authorization: Bearer $token" http://127.0.0.1:$BASE/api/conversations | grep -q "smoke test"
 
+# The simulator's demo traffic (signed with the same app secret) becomes the demo agent's conversations: the first
+# script line is from Ana Sofía Pérez. Its webhooks are acknowledged in its report.
+sim=http://127.0.0.1:$((BASE + 4))
+for _ in $(seq 1 60); do
+  curl -fsS -H "Authorization: Bearer $token" http://127.0.0.1:$BASE/api/conversations | grep -q "15557010001" && break
+  sleep 0.5
+done
+curl -fsS -H "Authorization: Bearer $token" http://127.0.0.1:$BASE/api/conversations | grep -q "15557010001"
+curl -fsS "$sim/simulator/report?items=false" | python3 -c 'import sys, json; assert json.load(sys.stdin)["summary"]["inbound"]["acknowledged"] >= 1'
+# The demo number's token from secrets.env is the one the simulator's Graph API accepts.
+curl -fsS -H "Authorization: Bearer $INBOX_DEMO_TOKEN" -H 'content-type: application/json' \
+  -d '{"messaging_product":"whatsapp","to":"15557010001","type":"text","text":{"body":"smoke reply"}}' \
+  "$sim/v24.0/100000000000001/messages" | grep -q '"wamid\.'
+
 "$ROOT/inbox" down
 [[ $("$ROOT/inbox" status | grep -c ' running  pid' || true) == 0 ]]
-for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)); do ! curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; done
+for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)); do ! curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; done
 echo "smoke test passed"

@@ -24,7 +24,7 @@ switch (args.FirstOrDefault())
         return 0;
     case "seed-demo":
         await using (var scope = host.Services.CreateAsyncScope())
-            Console.WriteLine(await DemoTenant.SeedAsync(scope.ServiceProvider.GetRequiredService<TenantProvisioner>()));
+            Console.WriteLine(await DemoTenant.SeedAsync(scope.ServiceProvider, builder.Configuration));
         return 0;
     case "replay":
         await using (var scope = host.Services.CreateAsyncScope())

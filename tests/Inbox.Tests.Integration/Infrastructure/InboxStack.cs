@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Inbox.Api.Auth;
+using Inbox.CloudApiSimulator;
 using Inbox.Data;
 using Inbox.Data.Entities;
 using Inbox.Realtime;
@@ -30,14 +31,11 @@ public sealed class InboxStack : IAsyncLifetime
         ["Realtime:HeartbeatSeconds"] = "1",
         ["Realtime:InstanceTimeoutSeconds"] = "4",
     });
-    public ServiceHost<OutboxSweepJob> Workers { get; } = new(new()
-    {
-        ["WhatsApp:GraphBaseUrl"] = GraphBaseUrl,
-        ["Media:RetryIntervals"] = "00:00:00.200,00:00:00.500",
-    });
+    /// <summary>Meta, as far as the tests are concerned: the project's Cloud API simulator, posting to Ingest.</summary>
+    public ServiceHost<SimulatorOptions> Simulator { get; private set; } = null!;
 
-    /// <summary>Where Workers find the Graph API. Nothing listens on the discard port: every media download fails.</summary>
-    public const string GraphBaseUrl = "http://127.0.0.1:9";
+    /// <summary>Workers call the simulator's Graph API; media downloads retry twice, quickly.</summary>
+    public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
     private ServiceProvider _provisioning = null!;
@@ -51,7 +49,18 @@ public sealed class InboxStack : IAsyncLifetime
         Api.Start();
         Ingest.Start();
         Realtime.Start();
-        Workers.Start();
+        Simulator = new ServiceHost<SimulatorOptions>(new()
+        {
+            ["Simulator:WebhookUrl"] = new Uri(Ingest.BaseAddress, "/webhooks/whatsapp").ToString(),
+            ["Simulator:Statuses:SentAfter"] = "00:00:00",
+            ["Simulator:Statuses:DeliveredAfter"] = "00:00:00.100",
+            ["Simulator:Statuses:ReadAfter"] = "00:00:00.200",
+        }).Start();
+        Workers = new ServiceHost<OutboxSweepJob>(new()
+        {
+            ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString(),
+            ["Media:RetryIntervals"] = "00:00:00.200,00:00:00.500",
+        }).Start();
         await WaitForBusAsync(Realtime); // its queue must be bound before anything is published
         await WaitForBusAsync(Ingest);
     }
@@ -63,6 +72,11 @@ public sealed class InboxStack : IAsyncLifetime
         var tenant = new TestTenant(
             Guid.CreateVersion7(), $"t-{suffix}", PhoneNumberId: $"9{Random.Shared.NextInt64(10_000_000_000, 99_999_999_999)}",
             AgentEmail: $"agent-{suffix}@example.test", OwnerEmail: $"owner-{suffix}@example.test", Password: $"pw-{suffix}-secret");
+        var token = "token-" + suffix;
+        (await Simulator.Http.PostAsJsonAsync("/simulator/numbers", new
+        {
+            phoneNumberId = tenant.PhoneNumberId, accessToken = token, displayPhoneNumber = "1555" + suffix[..6], wabaId = "waba-" + suffix,
+        })).EnsureSuccessStatusCode();
         await using var scope = _provisioning.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<TenantProvisioner>().ProvisionAsync(new NewTenant(
             tenant.Id, tenant.Slug, $"Tenant {suffix}",
@@ -70,7 +84,7 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
                 new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
             ],
-            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], "token-" + suffix)]));
+            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], token)]));
         return tenant;
     }
 
@@ -109,6 +123,7 @@ public sealed class InboxStack : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Workers.DisposeAsync();
+        await Simulator.DisposeAsync();
         await Realtime.DisposeAsync();
         await Ingest.DisposeAsync();
         await Api.DisposeAsync();

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Inbox.CloudApiSimulator;
+
+public sealed record NumberRequest(string PhoneNumberId, string AccessToken, string? DisplayPhoneNumber, string? WabaId);
+
+public sealed record TrafficRequest(
+    string? Mode, double? Rate, int? Customers, int? MaxMessages, List<string>? Numbers, Dictionary<string, double>? Mix);
+
+public sealed record InboundRequest(string? PhoneNumberId, string? From, string? Name, string? Type, string? Text);
+
+public sealed record FailureRequest(
+    int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous, string? Operation);
+
+/// <summary>
+/// /simulator: the knobs for developers, tests and the benchmark — numbers, traffic on and off, one customer
+/// message, a whole payload, failures for the next sends, and the report of every id sent and acknowledged.
+/// </summary>
+public static class ControlApi
+{
+    public static void MapControlApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/simulator");
+        api.MapGet("/", Overview);
+        api.MapPost("/numbers", AddNumber);
+        api.MapGet("/traffic", (TrafficGenerator traffic) => TypedResults.Ok(traffic.State));
+        api.MapPost("/traffic/start", StartTrafficAsync);
+        api.MapPost("/traffic/stop", async (TrafficGenerator traffic) => TypedResults.Ok(await traffic.StopAsync()));
+        api.MapPost("/inbound", SendInbound);
+        api.MapPost("/inject", InjectAsync);
+        api.MapGet("/failures", (FailureInjector failures) => TypedResults.Ok(failures.Pending));
+        api.MapPost("/failures", AddFailure);
+        api.MapDelete("/failures", (FailureInjector failures) =>
+        {
+            failures.Clear();
+            return TypedResults.NoContent();
+        });
+        api.MapGet("/report", (DeliveryLedger ledger, bool? items) => TypedResults.Ok(ledger.Report(items ?? true)));
+        api.MapDelete("/report", (DeliveryLedger ledger) =>
+        {
+            ledger.Clear();
+            return TypedResults.NoContent();
+        });
+    }
+
+    private static Ok<object> Overview(
+        IOptions<SimulatorOptions> options, NumberRegistry numbers, TrafficGenerator traffic, FailureInjector failures,
+        WebhookDispatcher dispatcher, DeliveryLedger ledger) =>
+        TypedResults.Ok<object>(new
+        {
+            options.Value.GraphVersion,
+            options.Value.WebhookUrl,
+            numbers = numbers.All.Select(n => new { n.PhoneNumberId, n.DisplayPhoneNumber, n.WabaId }),
+            traffic = traffic.State,
+            failures = failures.Pending,
+            webhooks = new { dispatcher.Backlog.Queued, dispatcher.Backlog.Delivering },
+            report = ledger.Report(withItems: false),
+        });
+
+    private static Results<Ok<object>, ProblemHttpResult> AddNumber(NumberRequest request, NumberRegistry numbers)
+    {
+        try
+        {
+            var number = numbers.Add(new SimulatedNumber
+            {
+                PhoneNumberId = request.PhoneNumberId, AccessToken = request.AccessToken,
+                DisplayPhoneNumber = request.DisplayPhoneNumber ?? "", WabaId = request.WabaId ?? "",
+            });
+            return TypedResults.Ok<object>(new { number.PhoneNumberId, number.DisplayPhoneNumber, number.WabaId });
+        }
+        catch (ArgumentException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static async Task<Results<Ok<TrafficState>, ProblemHttpResult>> StartTrafficAsync(
+        TrafficGenerator traffic, TrafficRequest? request)
+    {
+        try
+        {
+            var settings = traffic.Defaults(request?.Mode, request?.Rate, request?.Customers, request?.MaxMessages,
+                request?.Numbers, request?.Mix);
+            return TypedResults.Ok(await traffic.StartAsync(settings));
+        }
+        catch (ArgumentException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    /// <summary>One customer message, generated and delivered like traffic; a new or generated customer.</summary>
+    private static Results<Ok<object>, ProblemHttpResult> SendInbound(
+        InboundRequest request, NumberRegistry numbers, InboundTraffic inbound, Chats chats, SimulatorRandom random,
+        IOptions<SimulatorOptions> options)
+    {
+        var number = request.PhoneNumberId is { } id ? numbers.Find(id) : numbers.All is [var first, ..] ? first : null;
+        if (number is null) return TypedResults.Problem("No such business number.", statusCode: StatusCodes.Status400BadRequest);
+        var type = request.Type ?? "text";
+        if (!CustomerMessages.Types.Contains(type))
+            return TypedResults.Problem($"Type must be one of {string.Join(", ", CustomerMessages.Types)}.", statusCode: StatusCodes.Status400BadRequest);
+        Customer customer;
+        if (request.From is { } from)
+        {
+            if (from.Length is < 5 or > 15 || !from.All(char.IsAsciiDigit))
+                return TypedResults.Problem("From must be 5 to 15 digits.", statusCode: StatusCodes.Status400BadRequest);
+            var known = chats.FindByWaId(from);
+            customer = request.Name is { } name || known is null
+                ? new Customer(from, Ids.BsuidFor(from), request.Name ?? known?.Name ?? $"Customer {from[^4..]}")
+                : known;
+        }
+        else customer = InboundTraffic.GeneratedCustomer(random.Next(Math.Max(1, options.Value.Traffic.Customers)));
+
+        var (wamid, actualType) = inbound.Send(number, customer, type, request.Text);
+        return TypedResults.Ok<object>(new { id = wamid, type = actualType, number.PhoneNumberId, from = customer.WaId, customer.Name });
+    }
+
+    /// <summary>
+    /// A whole webhook payload (the JSON body), re-encoded Meta's way unless ?verbatim=true, signed and delivered
+    /// with retries. ?wait=true answers after the delivery ended, with its outcome; otherwise 202 at once.
+    /// </summary>
+    private static async Task<IResult> InjectAsync(
+        HttpRequest request, InboundTraffic inbound, IHostApplicationLifetime lifetime, bool? verbatim, bool? wait)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        var body = buffer.ToArray();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                return TypedResults.Problem("The payload must be a JSON object.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        catch (JsonException ex)
+        {
+            return TypedResults.Problem($"The payload is not JSON: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+        }
+        var (ids, delivery) = inbound.Inject(body, verbatim ?? false, lifetime.ApplicationStopping);
+        if (wait != true) return TypedResults.Accepted((string?)null, new { ids });
+        return TypedResults.Ok(new { ids, delivery = await delivery });
+    }
+
+    private static Results<Ok<IReadOnlyList<FailureInjector.FailurePlan>>, ProblemHttpResult> AddFailure(
+        FailureRequest request, FailureInjector failures)
+    {
+        if (request.Code <= 0) return TypedResults.Problem("Code must be a Meta error code, e.g. 130429.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media))
+            return TypedResults.Problem("Operation must be 'send' or 'media'.", statusCode: StatusCodes.Status400BadRequest);
+        failures.Add(new FailureInjector.FailurePlan
+        {
+            Code = request.Code,
+            Remaining = request.Count ?? 1,
+            PhoneNumberId = request.PhoneNumberId,
+            HttpStatus = request.HttpStatus,
+            Details = request.Details,
+            Asynchronous = request.Operation != FailureInjector.Media
+                           && (request.Asynchronous ?? GraphError.Asynchronous.Contains(request.Code)),
+            Operation = request.Operation ?? FailureInjector.Send,
+        });
+        return TypedResults.Ok(failures.Pending);
+    }
+}

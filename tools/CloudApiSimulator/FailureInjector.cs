@@ -1,0 +1,65 @@
+namespace Inbox.CloudApiSimulator;
+
+/// <summary>
+/// "Make the next N sends fail with code C": a queue of failure plans, consumed one send at a time (first matching
+/// plan first). Codes Meta reports after accepting a send (131047, 131026, …) are accepted and then fail with a
+/// `failed` status webhook; all others are answered at once with the Graph error envelope.
+/// </summary>
+public sealed class FailureInjector
+{
+    private readonly Lock _lock = new();
+    private readonly List<FailurePlan> _plans = [];
+
+    public sealed class FailurePlan
+    {
+        public required int Code { get; init; }
+        public required int Remaining { get; set; }
+        public string? PhoneNumberId { get; init; }
+        public int? HttpStatus { get; init; }
+        public string? Details { get; init; }
+
+        /// <summary>Accept the send, then report the failure in a status webhook.</summary>
+        public bool Asynchronous { get; init; }
+
+        /// <summary>What fails: "send" (POST …/messages, the default) or "media" (a media id lookup).</summary>
+        public string Operation { get; init; } = Send;
+    }
+
+    public const string Send = "send";
+    public const string Media = "media";
+
+    public void Add(FailurePlan plan)
+    {
+        lock (_lock) _plans.Add(plan);
+    }
+
+    public void Clear()
+    {
+        lock (_lock) _plans.Clear();
+    }
+
+    public IReadOnlyList<FailurePlan> Pending
+    {
+        get
+        {
+            lock (_lock)
+                return _plans.Select(p => new FailurePlan
+                {
+                    Code = p.Code, Remaining = p.Remaining, PhoneNumberId = p.PhoneNumberId, HttpStatus = p.HttpStatus,
+                    Details = p.Details, Asynchronous = p.Asynchronous, Operation = p.Operation,
+                }).ToList();
+        }
+    }
+
+    /// <summary>The plan this send (or media lookup) falls under, if any (its count goes down by one).</summary>
+    public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
+    {
+        lock (_lock)
+        {
+            var plan = _plans.FirstOrDefault(p => p.Operation == operation && (p.PhoneNumberId is null || p.PhoneNumberId == phoneNumberId));
+            if (plan is null) return null;
+            if (--plan.Remaining <= 0) _plans.Remove(plan);
+            return plan;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Inbox.CloudApiSimulator;
+
+/// <summary>
+/// POST /{version}/{phone_number_id}/messages after authentication: an injected failure if one is pending, then
+/// validation, then the send limits; an accepted send answers with a fresh wamid and starts its status webhooks.
+/// A free-form message to a customer whose 24-hour window is closed is accepted like Meta accepts it, and fails
+/// later with a 131047 `failed` status.
+/// </summary>
+public sealed class OutboundSends(
+    FailureInjector failures,
+    SendLimiter limiter,
+    MediaStore media,
+    Chats chats,
+    DeliveryLedger ledger,
+    StatusLifecycle lifecycle,
+    TimeProvider clock,
+    ILogger<OutboundSends> logger)
+{
+    public IResult Handle(SimulatedNumber number, JsonElement body)
+    {
+        var (message, read, invalid) = OutboundValidator.Validate(body,
+            id => media.Find(id) is { } asset && asset.OwnerPhoneNumberId == number.PhoneNumberId);
+
+        if (read is not null)
+        {
+            ledger.RecordReadMark();
+            logger.LogInformation("Marked {Wamid} as read (typing indicator: {Typing})", read.MessageId, read.TypingIndicator);
+            return new GraphJson(new JsonObject { ["success"] = true });
+        }
+
+        var injected = failures.TryTake(number.PhoneNumberId);
+        if (injected is { Asynchronous: false }) return Reject(GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details));
+        if (invalid is not null) return Reject(invalid);
+        var send = message!;
+
+        var customer = send.WaId is { } waId ? chats.FindByWaId(waId) : chats.FindByBsuid(send.Recipient!);
+        var recipientId = send.WaId ?? customer?.WaId;
+        var recipientUserId = send.Recipient ?? customer?.Bsuid;
+        var chatKey = recipientId ?? send.Recipient!;
+        if (limiter.TryAcquire(number.PhoneNumberId, chatKey) is { } limited) return Reject(limited);
+
+        var wamid = Ids.NewWamid(chatKey, inbound: false);
+        var windowOpen = chats.IsWindowOpen(number.PhoneNumberId, chatKey);
+        int? failureCode = injected?.Code ?? (!send.IsTemplate && !windowOpen ? 131047 : null);
+        ledger.RecordSend(new DeliveryLedger.AcceptedSend
+        {
+            Id = wamid, PhoneNumberId = number.PhoneNumberId, To = send.To ?? send.Recipient!, WaId = recipientId,
+            Type = send.Type, AcceptedAt = clock.GetUtcNow(),
+        });
+        if (failureCode is null) chats.RecordBusinessMessage(number.PhoneNumberId, chatKey, wamid, send.IsInteractive);
+        lifecycle.Start(number, send, wamid, send.WaId is null ? null : recipientId, recipientUserId, windowOpen, failureCode);
+
+        var contact = new JsonObject { ["input"] = send.To ?? send.Recipient };
+        if (send.WaId is not null) contact["wa_id"] = send.WaId;
+        if (recipientUserId is not null) contact["user_id"] = recipientUserId;
+        var accepted = new JsonObject { ["id"] = wamid };
+        if (send.IsTemplate) accepted["message_status"] = "accepted";
+        return new GraphJson(new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["contacts"] = new JsonArray(contact),
+            ["messages"] = new JsonArray(accepted),
+        });
+    }
+
+    private IResult Reject(GraphError error)
+    {
+        ledger.RecordRejected(error.Code);
+        return error.ToResult();
+    }
+}
