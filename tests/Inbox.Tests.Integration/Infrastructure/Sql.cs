@@ -6,16 +6,8 @@ namespace Inbox.Tests.Integration.Infrastructure;
 /// <summary>Raw reads as the application role, for a given tenant or none (row-level security applies).</summary>
 public static class Sql
 {
-    public static async Task<long> CountAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
-    {
-        await using var connection = await database.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
-            await setTenant.ExecuteNonQueryAsync();
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public static async Task<long> CountAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters) =>
+        Convert.ToInt64(await database.ScalarAsync(tenantId, sql, parameters), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Runs a statement for a tenant and returns the first column of the first row (or null).</summary>
     public static async Task<object?> ScalarAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
