@@ -17,12 +17,14 @@ public static class RealtimeBus
         bus.AddConsumer<HubPushConsumer<MessageStatusChanged>>();
         bus.AddConsumer<HubPushConsumer<MessageUpdated>>();
         bus.AddConsumer<HubPushConsumer<ConversationUpdated>>();
+        bus.AddConsumer<AgentTypingConsumer>();
+        bus.AddConsumer<InstanceStateConsumer>();
+        bus.AddConsumer<MemberDeactivatedConsumer>();
     }
 
     public static void ConfigureInstanceQueue(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator bus)
     {
-        var configuration = context.GetRequiredService<IConfiguration>();
-        var instanceId = configuration["Realtime:InstanceId"] ?? $"{Environment.MachineName}-{Guid.NewGuid():N}";
+        var instanceId = context.GetRequiredService<RealtimeSettings>().InstanceId;
         bus.ReceiveEndpoint($"realtime-{instanceId}", e =>
         {
             e.Durable = true;
@@ -34,6 +36,9 @@ public static class RealtimeBus
             e.ConfigureConsumer<HubPushConsumer<MessageStatusChanged>>(context);
             e.ConfigureConsumer<HubPushConsumer<MessageUpdated>>(context);
             e.ConfigureConsumer<HubPushConsumer<ConversationUpdated>>(context);
+            e.ConfigureConsumer<AgentTypingConsumer>(context);
+            e.ConfigureConsumer<InstanceStateConsumer>(context);
+            e.ConfigureConsumer<MemberDeactivatedConsumer>(context);
         });
     }
 }

@@ -12,13 +12,10 @@ namespace Inbox.Realtime;
 /// </summary>
 public static class RealtimeAudiences
 {
-    public static (string EventName, Guid TenantId, string Group) For(object @event) => @event switch
+    public static string GroupFor(StreamEvent @event) => @event switch
     {
-        MessageReceived e => (HubEvents.MessageNew, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
-        MessageCreated e => (HubEvents.MessageNew, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
-        ConversationUpdated e => (HubEvents.ConversationUpdated, e.TenantId, RealtimeGroups.Tenant(e.TenantId)),
-        MessageStatusChanged e => (HubEvents.MessageStatus, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
-        MessageUpdated e => (HubEvents.MessageUpdated, e.TenantId, RealtimeGroups.Conversation(e.ConversationId)),
+        MessageReceived or ConversationUpdated => RealtimeGroups.Tenant(@event.TenantId),
+        MessageCreated or MessageStatusChanged or MessageUpdated => RealtimeGroups.Conversation(@event.ConversationId),
         _ => throw new ArgumentException($"No audience for {@event.GetType().Name}."),
     };
 }
@@ -28,17 +25,41 @@ public static class RealtimeAudiences
 /// (same message id) is dropped; an event whose body names another tenant than its bus header is dropped too.
 /// </summary>
 public sealed class HubPushConsumer<T>(IHubContext<InboxHub> hub, TenantContext tenant, RecentEvents recent, ILogger<HubPushConsumer<T>> logger)
-    : IConsumer<T> where T : class
+    : IConsumer<T> where T : StreamEvent
 {
     public Task Consume(ConsumeContext<T> context)
     {
-        var (eventName, tenantId, group) = RealtimeAudiences.For(context.Message);
-        if (tenant.TenantId != tenantId)
+        if (tenant.TenantId != context.Message.TenantId)
         {
             logger.LogWarning("Dropped {Event}: its tenant does not match its bus header", typeof(T).Name);
             return Task.CompletedTask;
         }
         if (!recent.FirstTime(context.MessageId)) return Task.CompletedTask;
-        return hub.Clients.Group(group).SendAsync(eventName, context.Message, context.CancellationToken);
+        return SlowClients.SendAsync(token => hub.Clients.Group(RealtimeAudiences.GroupFor(context.Message))
+            .SendAsync(HubEvents.NameOf(typeof(T)), context.Message, token), context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// A client that stops reading fills its bounded buffer, and a send to it then waits. Every push therefore has a
+/// deadline: when it passes, SignalR aborts the connections whose writes were still pending (the slow ones are
+/// dropped; they reconnect and catch up), and the queue moves on for everyone else.
+/// </summary>
+public static class SlowClients
+{
+    public static readonly TimeSpan SendDeadline = TimeSpan.FromSeconds(2);
+
+    public static async Task SendAsync(Func<CancellationToken, Task> send, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(SendDeadline);
+        try
+        {
+            await send(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The pending writes were abandoned and their connections aborted; the others already have the event.
+        }
     }
 }

@@ -37,6 +37,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         tenant.Set(tenantId);
         await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
             await setTenant.ExecuteNonQueryAsync(cancellationToken);
+        await connection.LockTenantStreamAsync(tenantId, cancellationToken); // first, before any row (see TenantStreamLock)
 
         foreach (var item in change.Statuses) await StatusAsync(item, cancellationToken);
         foreach (var item in change.Messages) await MessageAsync(item, change.Value, cancellationToken);
@@ -227,12 +228,16 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         if (_events.Count == 0) return;
         var rows = _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList();
         await using var command = new NpgsqlCommand("""
-            insert into outbox (tenant_id, message_type, payload)
-            select $1, t, p::jsonb from unnest($2::text[], $3::text[]) with ordinality as u(t, p, n) order by n
+            insert into outbox (tenant_id, message_type, payload, streamed, conversation_id)
+            select $1, t, p::jsonb, s, c
+            from unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[]) with ordinality as u(t, p, s, c, n)
+            order by n
             """, connection);
         command.Parameters.Add(Param(_tenantId));
         command.Parameters.Add(new() { Value = rows.Select(r => r.MessageType).ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Payload).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Streamed).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.ConversationId).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

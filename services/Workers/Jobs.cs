@@ -17,6 +17,10 @@ public static class Jobs
             q.AddJob<OutboxSweepJob>(j => j.WithIdentity(sweep));
             q.AddTrigger(t => t.ForJob(sweep).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(OutboxSweepJob.Interval).RepeatForever()));
+            var prune = new JobKey(nameof(OutboxPruneJob));
+            q.AddJob<OutboxPruneJob>(j => j.WithIdentity(prune));
+            q.AddTrigger(t => t.ForJob(prune).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
             Every<WakeSnoozedConversationsJob>();
             Every<AutoResolveConversationsJob>();
             Every<CloseServiceWindowsJob>();
@@ -54,5 +58,22 @@ public sealed class OutboxSweepJob(OutboxPublisher publisher, ILogger<OutboxSwee
         {
             logger.LogWarning(ex, "Outbox sweep failed; it runs again in {Interval}", Interval);
         }
+    }
+}
+
+/// <summary>
+/// The outbox doubles as the tenants' event streams, kept so reconnecting clients can catch up; published rows
+/// older than Outbox:RetentionHours (default 72) are removed. A client further behind is told to reload.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class OutboxPruneJob(Npgsql.NpgsqlDataSource dataSource, IConfiguration configuration, ILogger<OutboxPruneJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var retention = TimeSpan.FromHours(configuration.GetValue<double?>("Outbox:RetentionHours") ?? 72);
+        await using var command = dataSource.CreateCommand("select outbox_prune($1)");
+        command.Parameters.Add(new() { Value = retention });
+        var pruned = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        if (pruned > 0) logger.LogInformation("Pruned {Count} published outbox rows older than {Retention}", pruned, retention);
     }
 }

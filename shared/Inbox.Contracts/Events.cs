@@ -1,7 +1,8 @@
 namespace Inbox.Contracts;
 
 /// <summary>An agent wrote a message (queued for WhatsApp) or a private note; the conversation shows it at once.</summary>
-public sealed record MessageCreated(Guid TenantId, Guid ConversationId, MessageSnapshot Message);
+public sealed record MessageCreated(Guid TenantId, Guid ConversationId, MessageSnapshot Message)
+    : StreamEvent(TenantId, ConversationId);
 
 /// <summary>
 /// Command to Workers: send a queued outbound message through the Graph API. The message row holds everything
@@ -23,7 +24,7 @@ public sealed record MessageStatusChanged(
     DateTimeOffset StatusAt,
     int? ErrorCode,
     string? ErrorTitle,
-    string? ErrorDetails);
+    string? ErrorDetails) : StreamEvent(TenantId, ConversationId);
 
 /// <summary>A stored message changed after the fact: a reaction came or went, its media became ready or failed.</summary>
 public sealed record MessageUpdated(
@@ -31,10 +32,11 @@ public sealed record MessageUpdated(
     Guid ConversationId,
     Guid MessageId,
     IReadOnlyList<ReactionSnapshot>? Reactions,
-    MediaSnapshot? Media);
+    MediaSnapshot? Media) : StreamEvent(TenantId, ConversationId);
 
 /// <summary>A conversation's list row changed: last message, unread count, its customer-service window.</summary>
-public sealed record ConversationUpdated(Guid TenantId, ConversationSnapshot Conversation);
+public sealed record ConversationUpdated(Guid TenantId, ConversationSnapshot Conversation)
+    : StreamEvent(TenantId, Conversation.Id);
 
 /// <summary>Command to Workers: fetch a media file through the Graph API and store its bytes.</summary>
 public sealed record DownloadMedia(

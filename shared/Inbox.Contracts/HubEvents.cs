@@ -12,4 +12,15 @@ public static class HubEvents
     public const string ConversationUpdated = "conversation:updated";
     public const string TypingStart = "typing:start";
     public const string TypingStop = "typing:stop";
+    public const string ConversationAssigned = "conversation:assigned";
+    public const string PresenceUpdate = "presence:update";
+    public const string ViewingUpdate = "viewing:update";
+
+    /// <summary>The name a stream event is pushed (and replayed) under.</summary>
+    public static string NameOf(Type streamEventType) =>
+        streamEventType == typeof(MessageReceived) || streamEventType == typeof(MessageCreated) ? MessageNew
+        : streamEventType == typeof(MessageStatusChanged) ? MessageStatus
+        : streamEventType == typeof(global::Inbox.Contracts.MessageUpdated) ? MessageUpdated
+        : streamEventType == typeof(global::Inbox.Contracts.ConversationUpdated) ? ConversationUpdated
+        : throw new ArgumentException($"{streamEventType.Name} has no hub event name.");
 }

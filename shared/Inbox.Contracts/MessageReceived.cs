@@ -7,4 +7,4 @@ public sealed record MessageReceived(
     Guid ContactId,
     string? ContactName,
     string? ContactWaId,
-    MessageSnapshot Message);
+    MessageSnapshot Message) : StreamEvent(TenantId, ConversationId);

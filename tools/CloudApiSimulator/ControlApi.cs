@@ -11,7 +11,8 @@ public sealed record TrafficRequest(
 
 public sealed record InboundRequest(string? PhoneNumberId, string? From, string? Name, string? Type, string? Text);
 
-public sealed record FailureRequest(int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous);
+public sealed record FailureRequest(
+    int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous, string? Operation);
 
 /// <summary>
 /// /simulator: the knobs for developers, tests and the benchmark — numbers, traffic on and off, one customer
@@ -147,6 +148,8 @@ public static class ControlApi
         if (request.Code <= 0) return TypedResults.Problem("Code must be a Meta error code, e.g. 130429.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
         if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media))
+            return TypedResults.Problem("Operation must be 'send' or 'media'.", statusCode: StatusCodes.Status400BadRequest);
         failures.Add(new FailureInjector.FailurePlan
         {
             Code = request.Code,
@@ -154,7 +157,9 @@ public static class ControlApi
             PhoneNumberId = request.PhoneNumberId,
             HttpStatus = request.HttpStatus,
             Details = request.Details,
-            Asynchronous = request.Asynchronous ?? GraphError.Asynchronous.Contains(request.Code),
+            Asynchronous = request.Operation != FailureInjector.Media
+                           && (request.Asynchronous ?? GraphError.Asynchronous.Contains(request.Code)),
+            Operation = request.Operation ?? FailureInjector.Send,
         });
         return TypedResults.Ok(failures.Pending);
     }

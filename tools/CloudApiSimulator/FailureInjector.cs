@@ -20,7 +20,13 @@ public sealed class FailureInjector
 
         /// <summary>Accept the send, then report the failure in a status webhook.</summary>
         public bool Asynchronous { get; init; }
+
+        /// <summary>What fails: "send" (POST …/messages, the default) or "media" (a media id lookup).</summary>
+        public string Operation { get; init; } = Send;
     }
+
+    public const string Send = "send";
+    public const string Media = "media";
 
     public void Add(FailurePlan plan)
     {
@@ -40,17 +46,17 @@ public sealed class FailureInjector
                 return _plans.Select(p => new FailurePlan
                 {
                     Code = p.Code, Remaining = p.Remaining, PhoneNumberId = p.PhoneNumberId, HttpStatus = p.HttpStatus,
-                    Details = p.Details, Asynchronous = p.Asynchronous,
+                    Details = p.Details, Asynchronous = p.Asynchronous, Operation = p.Operation,
                 }).ToList();
         }
     }
 
-    /// <summary>The plan this send falls under, if any (its count goes down by one).</summary>
-    public FailurePlan? TryTake(string phoneNumberId)
+    /// <summary>The plan this send (or media lookup) falls under, if any (its count goes down by one).</summary>
+    public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
     {
         lock (_lock)
         {
-            var plan = _plans.FirstOrDefault(p => p.PhoneNumberId is null || p.PhoneNumberId == phoneNumberId);
+            var plan = _plans.FirstOrDefault(p => p.Operation == operation && (p.PhoneNumberId is null || p.PhoneNumberId == phoneNumberId));
             if (plan is null) return null;
             if (--plan.Remaining <= 0) _plans.Remove(plan);
             return plan;

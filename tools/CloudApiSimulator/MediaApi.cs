@@ -50,10 +50,14 @@ public static class MediaApi
     }
 
     /// <summary>GET /{version}/{media-id}[?phone_number_id=] → messaging_product, url, mime_type, sha256 (hex), file_size, id.</summary>
-    private static IResult Lookup(string mediaId, HttpRequest request, NumberRegistry numbers, MediaStore media, IOptions<SimulatorOptions> options)
+    private static IResult Lookup(
+        string mediaId, HttpRequest request, NumberRegistry numbers, MediaStore media, FailureInjector failures,
+        IOptions<SimulatorOptions> options)
     {
         var (asset, error) = Authorize(mediaId, request, numbers, media, "get");
         if (error is not null) return error.ToResult();
+        if (failures.TryTake(asset!.OwnerPhoneNumberId, FailureInjector.Media) is { } injected)
+            return GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details).ToResult();
         return new GraphJson(new JsonObject
         {
             ["messaging_product"] = "whatsapp",

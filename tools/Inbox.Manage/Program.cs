@@ -1,5 +1,6 @@
 using Inbox.Data;
 using Inbox.Manage;
+using Inbox.WebhookIngest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +11,8 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddInboxData(builder.Configuration);
 builder.Services.AddScoped<TenantProvisioner>();
+builder.Services.AddScoped<WebhookIngestor>();
+builder.Services.AddScoped<LedgerReplay>();
 using var host = builder.Build();
 
 switch (args.FirstOrDefault())
@@ -23,7 +26,10 @@ switch (args.FirstOrDefault())
         await using (var scope = host.Services.CreateAsyncScope())
             Console.WriteLine(await DemoTenant.SeedAsync(scope.ServiceProvider, builder.Configuration));
         return 0;
+    case "replay":
+        await using (var scope = host.Services.CreateAsyncScope())
+            return await ReplayCommand.RunAsync(args[1..], scope.ServiceProvider.GetRequiredService<LedgerReplay>());
     default:
-        Console.Error.WriteLine("usage: Inbox.Manage migrate | seed-demo");
+        Console.Error.WriteLine("usage: Inbox.Manage migrate | seed-demo | replay --from <time> --to <time>");
         return 2;
 }

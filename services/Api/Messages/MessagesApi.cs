@@ -106,6 +106,9 @@ public static partial class MessagesApi
         try
         {
             var outcome = await StoreAsync(id, request, idempotencyKey, requestHash, me, db, cancellationToken);
+            if (outcome.Replay)
+                return await ReplayAsync(db, me, idempotencyKey, requestHash, cancellationToken)
+                       ?? throw new InvalidOperationException("The idempotent message vanished.");
             if (outcome.Problem is { } problem) return problem;
             if (outcome.Invalid is { } invalid) return invalid;
             message = outcome.Message!;
@@ -171,13 +174,18 @@ public static partial class MessagesApi
         return v;
     }
 
-    private sealed record StoreOutcome(Message? Message, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null);
+    private sealed record StoreOutcome(Message? Message, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null, bool Replay = false);
 
     private static async Task<StoreOutcome> StoreAsync(
         Guid conversationId, SendMessageRequest r, string idempotencyKey, string requestHash, Guid me, InboxDbContext db,
         CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The tenant's stream first (see TenantStreamLock); it also serializes retries of one Idempotency-Key, so the
+        // second finds the first's message here instead of racing it into the unique index.
+        await db.LockTenantStreamAsync(cancellationToken);
+        if (await db.Messages.AnyAsync(m => m.SenderUserId == me && m.IdempotencyKey == idempotencyKey, cancellationToken))
+            return new(null, Replay: true);
         // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold. NO KEY
         // UPDATE, not UPDATE: Workers and WebhookIngest updating this conversation's messages take KEY SHARE on it
         // (foreign-key checks), and a stronger lock here deadlocked with them while the Idempotency-Key's unique

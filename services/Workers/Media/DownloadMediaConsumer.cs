@@ -41,6 +41,7 @@ public sealed class DownloadMediaConsumer(
             file.StorageKey = await store.SaveAsync(file, bytes, cancellationToken);
             file.MimeType = media.MimeType ?? file.MimeType;
             file.FileSize = bytes.Length;
+            file.Attempts = context.GetRetryAttempt() + 1;
             await FinishAsync(file, MediaStatuses.Ready, null, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -75,6 +75,7 @@ public sealed class SendWhatsAppMessageConsumer(
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
+            await db.LockTenantStreamAsync(cancellationToken); // first, before the message row (see TenantStreamLock)
             await db.Database.ExecuteSqlAsync($"select 1 from assign_wamid({message.Id}, {result.Wamid})", cancellationToken);
             // 200 means accepted; Meta may still hold a template for pacing ("held_for_quality_assessment", "paused").
             if (result.MessageStatus is null or "accepted")
@@ -96,6 +97,7 @@ public sealed class SendWhatsAppMessageConsumer(
         var now = DateTimeOffset.UtcNow;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
+            await db.LockTenantStreamAsync(cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued").ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Failed)
                 .SetProperty(m => m.Status, "failed")
@@ -115,6 +117,7 @@ public sealed class SendWhatsAppMessageConsumer(
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
+            await db.LockTenantStreamAsync(cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued" && m.Wamid == null).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Unknown)
                 .SetProperty(m => m.ErrorTitle, "No answer from WhatsApp: the message may or may not have been sent. "

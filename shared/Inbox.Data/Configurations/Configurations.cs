@@ -114,6 +114,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
     {
         b.ToTable("outbox");
         b.Property(o => o.Id).UseIdentityAlwaysColumn();
+        b.Property(o => o.Position).ValueGeneratedOnAdd(); // numbered by the outbox_number trigger
+        b.Property(o => o.Sequence).ValueGeneratedOnAdd();
         b.Property(o => o.Payload).HasColumnType("jsonb");
     }
 }

@@ -124,6 +124,7 @@ public sealed class AgentApi : Migration
             message_templates to inbox_app;
 
         -- A customer message reaches the conversation: as before, and a resolved or snoozed conversation reopens.
+        -- Activity is now; a window already over on arrival counts as announced (window_closed_at).
         create or replace function touch_conversation(p_conversation_id uuid, p_at timestamptz, p_preview text,
                                                       p_opens_window boolean, p_counts_unread boolean)
             returns void language sql volatile set search_path = public, pg_temp as
@@ -138,6 +139,12 @@ public sealed class AgentApi : Migration
                 window_closes_at = case when p_opens_window
                                         then greatest(c.window_closes_at, p_at + interval '24 hours')
                                         else c.window_closes_at end,
+                -- A window already over when its message arrives (a late or replayed webhook) is shown closed by
+                -- this very update: the timer job need not announce it again.
+                window_closed_at = case when p_opens_window
+                                         and greatest(c.window_closes_at, p_at + interval '24 hours') <= now()
+                                        then greatest(c.window_closes_at, p_at + interval '24 hours')
+                                        else c.window_closed_at end,
                 unread_count = c.unread_count + case when p_counts_unread then 1 else 0 end,
                 status = case when p_opens_window and c.status in ('resolved', 'snoozed') then 'open' else c.status end,
                 snoozed_until = case when p_opens_window then null else c.snoozed_until end,

@@ -16,6 +16,8 @@ public static class OutboxEvents
         MessageType = @event.GetType().FullName!,
         Payload = JsonSerializer.Serialize(@event, @event.GetType(), Json),
         CreatedAt = DateTimeOffset.UtcNow,
+        Streamed = @event is StreamEvent,
+        ConversationId = (@event as StreamEvent)?.ConversationId,
     };
 
     /// <summary>Contracts are defined once, in Inbox.Contracts; a row names one of them.</summary>

@@ -19,22 +19,37 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private const int BatchSize = 200;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Publishes rows at least <paramref name="minAge"/> old until none is left; returns how many.</summary>
+    /// <summary>
+    /// Publishes rows at least <paramref name="minAge"/> old until none is left; returns how many. One relay
+    /// publishes at a time (an advisory lock), so each tenant's events leave in stream order; when another relay
+    /// holds the lock, this one waits briefly and tries again, so a fresh commit is never left for the next sweep.
+    /// </summary>
     public async Task<int> DrainAsync(TimeSpan minAge, CancellationToken cancellationToken)
     {
         var total = 0;
-        while (true)
+        for (var busy = 0; busy < 200;)
         {
             var published = await PublishBatchAsync(minAge, cancellationToken);
+            if (published < 0)
+            {
+                busy++;
+                await Task.Delay(10, cancellationToken);
+                continue;
+            }
             total += published;
             if (published < BatchSize) return total;
         }
+        return total;
     }
 
     private async Task<int> PublishBatchAsync(TimeSpan minAge, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("select pg_try_advisory_xact_lock(7275726)", connection, transaction))
+        {
+            if (!(bool)(await lockCommand.ExecuteScalarAsync(cancellationToken))!) return -1;
+        }
         var rows = new List<(long Id, Guid TenantId, string Type, string Payload)>();
         await using (var claim = new NpgsqlCommand(
                          "select id, tenant_id, message_type, payload::text from outbox_claim($1, $2)", connection, transaction))

@@ -40,6 +40,10 @@ public sealed class HubClient : IAsyncDisposable
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
+    /// <summary>Every event received so far, in arrival order.</summary>
+    public IReadOnlyList<(string Name, JsonElement Payload)> All() =>
+        _events.Select(e => (e.Target, e.Arguments.Length > 0 ? e.Arguments[0] : default)).ToList();
+
     public IReadOnlyList<JsonElement> Received(string target) =>
         _events.Where(e => e.Target == target).Select(e => e.Arguments[0]).ToList();
 
@@ -140,8 +144,11 @@ public sealed class HubClient : IAsyncDisposable
     private Task SendAsync(string json) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(json + RecordSeparator), WebSocketMessageType.Text, true, CancellationToken.None);
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         try
         {
             if (_socket.State == WebSocketState.Open)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Inbox.Api.Auth;
+using Inbox.CloudApiSimulator;
 using Inbox.Data;
 using Inbox.Data.Entities;
 using Inbox.Realtime;
@@ -20,11 +21,21 @@ public sealed class InboxStack : IAsyncLifetime
 {
     public ServiceHost<AccessTokenIssuer> Api { get; } = new();
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
-    public ServiceHost<InboxHub> Realtime { get; } = new(new() { ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}" });
-    public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
+    public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
-    /// <summary>Meta, as far as the tests are concerned: Workers' Graph API, and the source of status webhooks.</summary>
+    /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test.</summary>
+    public static ServiceHost<InboxHub> NewRealtime() => new(new()
+    {
+        ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}",
+        ["Realtime:TypingExpirySeconds"] = "1.5",
+        ["Realtime:HeartbeatSeconds"] = "1",
+        ["Realtime:InstanceTimeoutSeconds"] = "4",
+    });
+    /// <summary>Meta, as far as the tests are concerned: the project's Cloud API simulator, posting to Ingest.</summary>
     public Simulator Simulator { get; private set; } = null!;
+
+    /// <summary>Workers call the simulator's Graph API; media downloads retry twice, quickly.</summary>
+    public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
     private ServiceProvider _provisioning = null!;
@@ -41,13 +52,13 @@ public sealed class InboxStack : IAsyncLifetime
         Simulator = new Simulator(Ingest.BaseAddress).Start();
         Workers = new ServiceHost<OutboxSweepJob>(new()
         {
+            ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
+            ["Media:RetryIntervals"] = "00:00:00.200,00:00:00.500",
             ["Jobs:ConversationTimersInterval"] = "00:00:01",
             ["Outbound:RetryBaseDelay"] = "00:00:00.050",
             ["Outbound:MaxRetries"] = "3",
             ["Outbound:AttemptTimeout"] = "00:00:05",
-            ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
-        });
-        Workers.Start();
+        }).Start();
         await WaitForBusAsync(Realtime); // its queue must be bound before anything is published
         await WaitForBusAsync(Ingest);
     }
@@ -59,6 +70,8 @@ public sealed class InboxStack : IAsyncLifetime
         var tenant = new TestTenant(
             Guid.CreateVersion7(), $"t-{suffix}", PhoneNumberId: $"9{Random.Shared.NextInt64(10_000_000_000, 99_999_999_999)}",
             AgentEmail: $"agent-{suffix}@example.test", OwnerEmail: $"owner-{suffix}@example.test", Password: $"pw-{suffix}-secret");
+        var token = "token-" + suffix;
+        await Simulator.AddNumberAsync(tenant.PhoneNumberId, token, "1555" + suffix[..6], "waba-" + suffix);
         await using var scope = _provisioning.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<TenantProvisioner>().ProvisionAsync(new NewTenant(
             tenant.Id, tenant.Slug, $"Tenant {suffix}",
@@ -66,12 +79,11 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
                 new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
             ],
-            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], "token-" + suffix)],
+            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], token)],
             [
                 new NewTemplate("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
                 new NewTemplate("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
             ]));
-        await Simulator.AddNumberAsync(tenant.PhoneNumberId, "token-" + suffix);
         return tenant;
     }
 
@@ -82,10 +94,20 @@ public sealed class InboxStack : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
+    private readonly Dictionary<Guid, string> _tokens = [];
+
+    /// <summary>The tenant agent's access token, logged in once per test run.</summary>
+    public async Task<string> TokenAsync(TestTenant tenant)
+    {
+        if (!_tokens.TryGetValue(tenant.Id, out var token))
+            _tokens[tenant.Id] = token = await LoginAsync(tenant.AgentEmail, tenant.Password);
+        return token;
+    }
+
     public async Task<HubClient> ConnectAgentAsync(TestTenant tenant) =>
         await HubClient.ConnectAsync(Realtime.BaseAddress, await LoginAsync(tenant.AgentEmail, tenant.Password));
 
-    private static async Task WaitForBusAsync<T>(ServiceHost<T> host) where T : class
+    public static async Task WaitForBusAsync<T>(ServiceHost<T> host) where T : class
     {
         for (var attempt = 0; attempt < 120; attempt++)
         {

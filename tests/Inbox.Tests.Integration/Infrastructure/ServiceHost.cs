@@ -17,7 +17,8 @@ public sealed class ServiceHost<TMarker> : WebApplicationFactory<TMarker> where 
     public ServiceHost(Dictionary<string, string?>? settings = null)
     {
         _settings = settings ?? [];
-        UseKestrel(0);
+        // Listen on a free loopback port chosen at bind time (UseKestrel(0) races a fast-starting app).
+        UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
     }
 
     public Uri BaseAddress { get; private set; } = null!;

@@ -44,17 +44,17 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("WhatsApp:AppSecret", TestSettings.AppSecret);
         builder.UseSetting("Simulator:WebhookUrl", new Uri(_webhookUrl, "/webhooks/whatsapp").ToString());
-        builder.UseSetting("Simulator:Statuses:SentAfter", "00:00:00.050");
-        builder.UseSetting("Simulator:Statuses:DeliveredAfter", "00:00:00.150");
-        builder.UseSetting("Simulator:Statuses:ReadAfter", "00:00:00.300");
+        builder.UseSetting("Simulator:Statuses:SentAfter", "00:00:00");
+        builder.UseSetting("Simulator:Statuses:DeliveredAfter", "00:00:00.100");
+        builder.UseSetting("Simulator:Statuses:ReadAfter", "00:00:00.200");
         builder.UseSetting("Simulator:Statuses:FailedAfter", "00:00:00.050");
         builder.UseSetting("Simulator:Webhooks:RetryDelay", "00:00:00.050");
         builder.UseSetting("Simulator:Webhooks:MaxRetryDelay", "00:00:00.500");
     }
 
     /// <summary>Makes a test tenant's number known to the simulator, with the token its channel holds.</summary>
-    public async Task AddNumberAsync(string phoneNumberId, string accessToken) =>
-        (await Http.PostAsJsonAsync("/simulator/numbers", new { phoneNumberId, accessToken })).EnsureSuccessStatusCode();
+    public async Task AddNumberAsync(string phoneNumberId, string accessToken, string? displayPhoneNumber = null, string? wabaId = null) =>
+        (await Http.PostAsJsonAsync("/simulator/numbers", new { phoneNumberId, accessToken, displayPhoneNumber, wabaId })).EnsureSuccessStatusCode();
 
     /// <summary>A customer writes to a number through the simulator (a signed webhook to WebhookIngest, and the
     /// simulator's own window opens too); returns the wamid.</summary>

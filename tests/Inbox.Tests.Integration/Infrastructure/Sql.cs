@@ -6,7 +6,11 @@ namespace Inbox.Tests.Integration.Infrastructure;
 /// <summary>Raw reads as the application role, for a given tenant or none (row-level security applies).</summary>
 public static class Sql
 {
-    public static async Task<long> CountAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
+    public static async Task<long> CountAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters) =>
+        Convert.ToInt64(await database.ScalarAsync(tenantId, sql, parameters), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a statement for a tenant and returns the first column of the first row (or null).</summary>
+    public static async Task<object?> ScalarAsync(this NpgsqlDataSource database, Guid? tenantId, string sql, params object[] parameters)
     {
         await using var connection = await database.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -14,7 +18,9 @@ public static class Sql
             await setTenant.ExecuteNonQueryAsync();
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        var result = await command.ExecuteScalarAsync();
+        await transaction.CommitAsync();
+        return result is DBNull ? null : result;
     }
 
     /// <summary>Ledger rows holding this exact text in their body (the ledger belongs to no tenant).</summary>

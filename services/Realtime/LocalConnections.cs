@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Inbox.Contracts;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Inbox.Realtime;
+
+/// <summary>One live connection on this instance and what it is doing.</summary>
+public sealed class AgentConnection(HubCallerContext context, Guid tenantId, Guid userId, string userName)
+{
+    public HubCallerContext Context { get; } = context;
+    public Guid TenantId { get; } = tenantId;
+    public Guid UserId { get; } = userId;
+    public string UserName { get; } = userName;
+    public string State { get; set; } = PresenceStates.Online;
+    public bool AwayByInactivity { get; set; }
+    public DateTimeOffset LastActivity { get; set; } = DateTimeOffset.UtcNow;
+    public ConcurrentDictionary<Guid, bool> Joined { get; } = new();
+
+    /// <summary>Conversations this connection is typing in: when it last told others, and when it last refreshed.</summary>
+    public ConcurrentDictionary<Guid, (DateTimeOffset Forwarded, DateTimeOffset Refreshed, bool IsPrivate)> Typing { get; } = new();
+}
+
+public static class PresenceStates
+{
+    public const string Online = "online";
+    public const string Away = "away";
+    public const string Offline = "offline";
+
+    public static int Rank(string state) => state switch { Online => 2, Away => 1, _ => 0 };
+}
+
+/// <summary>The connections this instance holds. Other instances learn of them through <see cref="InstanceState"/>.</summary>
+public sealed class LocalConnections
+{
+    private readonly ConcurrentDictionary<string, AgentConnection> _connections = new();
+
+    public void Add(AgentConnection connection) => _connections[connection.Context.ConnectionId] = connection;
+
+    public AgentConnection? Get(string connectionId) => _connections.GetValueOrDefault(connectionId);
+
+    public AgentConnection? Remove(string connectionId) => _connections.TryRemove(connectionId, out var c) ? c : null;
+
+    public IEnumerable<AgentConnection> All => _connections.Values;
+
+    public IEnumerable<AgentConnection> Of(Guid tenantId, Guid userId) =>
+        _connections.Values.Where(c => c.TenantId == tenantId && c.UserId == userId);
+
+    /// <summary>Per agent, the best state of their connections here; per conversation, who has it open here.</summary>
+    public InstanceState Snapshot(string instanceId)
+    {
+        var connections = _connections.Values.ToList();
+        var agents = connections.GroupBy(c => (c.TenantId, c.UserId))
+            .Select(g => new ConnectedAgent(g.Key.TenantId, g.Key.UserId, g.First().UserName,
+                g.MaxBy(c => PresenceStates.Rank(c.State))!.State))
+            .ToList();
+        var viewers = connections.SelectMany(c => c.Joined.Keys.Select(id => new ConversationViewer(c.TenantId, id, c.UserId, c.UserName)))
+            .Distinct().ToList();
+        return new InstanceState(instanceId, DateTimeOffset.UtcNow, agents, viewers);
+    }
+}

@@ -1,0 +1,39 @@
+using Inbox.Tenancy;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Inbox.Realtime;
+
+public static class RealtimeHosting
+{
+    /// <summary>The hub, its limits, and the per-instance state behind typing, presence and viewers.</summary>
+    public static WebApplicationBuilder AddRealtimeHub(this WebApplicationBuilder builder)
+    {
+        var settings = RealtimeSettings.From(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = 32 * 1024;       // hub calls are small; anything bigger is refused
+            o.MaximumParallelInvocationsPerClient = 1;     // one call at a time per client
+            o.StatefulReconnectBufferSize = 256 * 1024;    // short blips replay from this buffer
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+            o.KeepAliveInterval = TimeSpan.FromSeconds(10);
+            o.AddFilter<HubCallLimiter>();
+            o.AddFilter<TenantHubFilter>();
+        });
+        builder.Services.AddSingleton<RecentEvents>();
+        builder.Services.AddSingleton<LocalConnections>();
+        builder.Services.AddSingleton<PresenceBoard>();
+        builder.Services.AddSingleton<RealtimeFanout>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RealtimeFanout>());
+        return builder;
+    }
+
+    public static void MapRealtimeHub(this WebApplication app) =>
+        app.MapHub<InboxHub>("/hubs/inbox", o =>
+        {
+            o.AllowStatefulReconnects = true;
+            // Bounded buffers both ways: a client that stops reading stalls only itself, then times out.
+            o.ApplicationMaxBufferSize = 64 * 1024;
+            o.TransportMaxBufferSize = 64 * 1024;
+        });
+}

@@ -1,0 +1,40 @@
+using Inbox.Contracts;
+using MassTransit;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Inbox.Realtime;
+
+/// <summary>typing:start / typing:stop to the conversation's room here, the typist's own connection excluded.</summary>
+public sealed class AgentTypingConsumer(IHubContext<InboxHub> hub) : IConsumer<AgentTyping>
+{
+    public Task Consume(ConsumeContext<AgentTyping> context)
+    {
+        var m = context.Message;
+        return SlowClients.SendAsync(token => hub.Clients.GroupExcept(RealtimeGroups.Conversation(m.ConversationId), [m.ConnectionId])
+            .SendAsync(m.Typing ? HubEvents.TypingStart : HubEvents.TypingStop,
+                new { m.ConversationId, m.UserId, m.UserName, m.IsPrivate }, token), context.CancellationToken);
+    }
+}
+
+/// <summary>Another instance's (or this one's) state: update the board, tell local connections what changed.</summary>
+public sealed class InstanceStateConsumer(IHubContext<InboxHub> hub, PresenceBoard board) : IConsumer<InstanceState>
+{
+    public Task Consume(ConsumeContext<InstanceState> context) =>
+        PresenceBroadcast.SendAsync(hub, board.Apply(context.Message), context.CancellationToken);
+}
+
+/// <summary>A deactivated member's live connections here are closed at once.</summary>
+public sealed class MemberDeactivatedConsumer(LocalConnections connections, ILogger<MemberDeactivatedConsumer> logger)
+    : IConsumer<MemberDeactivated>
+{
+    public Task Consume(ConsumeContext<MemberDeactivated> context)
+    {
+        foreach (var connection in connections.Of(context.Message.TenantId, context.Message.UserId).ToList())
+        {
+            logger.LogInformation("Closing connection {ConnectionId} of deactivated member {UserId}",
+                connection.Context.ConnectionId, connection.UserId);
+            connection.Context.Abort();
+        }
+        return Task.CompletedTask;
+    }
+}
