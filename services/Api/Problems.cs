@@ -15,6 +15,10 @@ public static class Problems
     public const string Conflict = "urn:inbox:problem:conflict";
     public const string NotFoundType = "urn:inbox:problem:not-found";
     public const string Forbidden = "urn:inbox:problem:forbidden";
+    public const string NoSeats = "urn:inbox:problem:no-seats";
+    public const string LastOwner = "urn:inbox:problem:last-owner";
+    public const string InviteGone = "urn:inbox:problem:invite-gone";
+    public const string ChannelDisabled = "urn:inbox:problem:channel-disabled";
 
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem($"{what} was not found.", statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFoundType);
@@ -26,6 +30,13 @@ public static class Problems
     public static ProblemHttpResult AdminOnly() =>
         TypedResults.Problem("Only an owner or admin of the tenant may do this.", statusCode: StatusCodes.Status403Forbidden,
             title: "Forbidden", type: Forbidden);
+
+    public static ProblemHttpResult OwnerOnly() =>
+        TypedResults.Problem("Only an owner of the tenant may do this.", statusCode: StatusCodes.Status403Forbidden,
+            title: "Forbidden", type: Forbidden);
+
+    public static ProblemHttpResult ConflictProblem(string title, string detail) =>
+        Status(StatusCodes.Status409Conflict, Conflict, title, detail);
 
     public static ValidationProblem Invalid(string field, string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });

@@ -1,4 +1,5 @@
 using Inbox.Api;
+using Inbox.Api.Admin;
 using Inbox.Api.Auth;
 using Inbox.Api.CannedResponses;
 using Inbox.Api.Contacts;
@@ -7,10 +8,12 @@ using Inbox.Api.Events;
 using Inbox.Api.Media;
 using Inbox.Api.Messages;
 using Inbox.Api.Settings;
+using Inbox.Data;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
-// The REST API behind the web inbox: auth, conversations, messages and sending, contacts, canned responses, settings.
+// The REST API behind the web inbox: auth, conversations, messages and sending, contacts, canned responses, settings;
+// tenant administration (members, invites, seats, WhatsApp numbers, audit) and the platform operator's tenant creation.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
@@ -18,6 +21,7 @@ builder.AddInboxBus();      // publishes only, through the outbox: no request wa
 builder.AddOutboxRelay();
 builder.Services.AddInboxOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
+builder.Services.AddScoped<TenantProvisioner>(); // the platform operator's tenant creation
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemStatus.ForException });
@@ -35,4 +39,10 @@ app.MapContactsApi();
 app.MapCannedResponsesApi();
 app.MapSettingsApi();
 app.MapEventsApi();
+app.MapMembersApi();        // /api/admin/*: owners and admins
+app.MapInvitesApi();        // … and the anonymous /api/invites/{token}
+app.MapSeatsApi();
+app.MapChannelsApi();
+app.MapAuditApi();
+app.MapPlatformApi();       // /api/platform/tenants: X-Platform-Key
 app.Run();

@@ -28,9 +28,14 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
             return;
         }
-        if (await ResolveChannelAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId))
+        if (await ResolveChannelAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
         {
             report.AddUnknownNumber(change.PhoneNumberId);
+            return;
+        }
+        if (!active)
+        {
+            report.AddDisabledNumber(change.PhoneNumberId!); // acknowledged and in the ledger; no messages
             return;
         }
         (_channelId, _tenantId) = (channelId, tenantId);
@@ -51,13 +56,13 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         await InsertOutboxAsync(cancellationToken);
     }
 
-    private async Task<(Guid ChannelId, Guid TenantId)?> ResolveChannelAsync(string? phoneNumberId, CancellationToken cancellationToken)
+    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveChannelAsync(string? phoneNumberId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(phoneNumberId)) return null;
-        await using var command = new NpgsqlCommand("select channel_id, tenant_id from resolve_channel($1) where active", connection);
+        await using var command = new NpgsqlCommand("select channel_id, tenant_id, active from resolve_channel($1)", connection);
         command.Parameters.Add(new() { Value = phoneNumberId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
     }
 
     private async Task StatusAsync(JsonElement item, CancellationToken cancellationToken)

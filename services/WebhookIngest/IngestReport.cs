@@ -14,6 +14,9 @@ public sealed class IngestReport
     /// <summary>True when the commit produced events for the relay to publish.</summary>
     public bool HasEvents => Stored + Reactions + Statuses > 0;
     public List<string> UnknownNumbers { get; } = [];
+
+    /// <summary>Numbers an admin disabled: their webhooks are kept in the ledger and create nothing.</summary>
+    public List<string> DisabledNumbers { get; } = [];
     public Dictionary<string, int> Deferred { get; } = [];
     public List<RejectedItem> Rejected { get; } = [];
 
@@ -23,6 +26,7 @@ public sealed class IngestReport
     public void AddParkedStatus() => ParkedStatuses++;
     public void AddDuplicate() => Duplicates++;
     public void AddUnknownNumber(string? phoneNumberId) => UnknownNumbers.Add(phoneNumberId ?? "(none)");
+    public void AddDisabledNumber(string phoneNumberId) => DisabledNumbers.Add(phoneNumberId);
     public void AddRejected(string? itemId, string reason) => Rejected.Add(new RejectedItem(itemId, reason));
 
     /// <summary>Kept in the ledger for the ingestion work that will handle it (other types, statuses, fields).</summary>
@@ -35,6 +39,7 @@ public sealed class IngestReport
         Rejected.Count > 0 ? "items_rejected"
         : Stored + Reactions + Statuses + ParkedStatuses + Duplicates > 0 ? "routed"
         : UnknownNumbers.Count > 0 ? "unknown_number"
+        : DisabledNumbers.Count > 0 ? "channel_disabled"
         : Deferred.Count > 0 ? "deferred"
         : "empty";
 
@@ -46,6 +51,7 @@ public sealed class IngestReport
         parkedStatuses = ParkedStatuses,
         duplicates = Duplicates,
         unknownNumbers = UnknownNumbers,
+        disabledNumbers = DisabledNumbers,
         deferred = Deferred,
         rejected = Rejected,
     }, JsonSerializerOptions.Web);

@@ -8,6 +8,7 @@ builder.AddInboxBus();
 builder.AddOutboxRelay();
 builder.Services.AddSingleton(WebhookSettings.From(builder.Configuration));
 builder.Services.AddScoped<WebhookIngestor>();
+builder.Services.AddSingleton<ChannelHealthRecorder>();
 builder.Services.AddScoped<LedgerReplay>();
 
 var app = builder.Build();

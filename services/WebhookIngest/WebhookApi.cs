@@ -35,7 +35,7 @@ public static class WebhookApi
     /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox,
+        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, ChannelHealthRecorder health,
         ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -45,7 +45,10 @@ public static class WebhookApi
 
         var signature = request.Headers[WebhookSignature.HeaderName].ToString();
         if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets))
+        {
+            await health.SignatureFailedAsync(body, cancellationToken); // counted against the number it names, nothing stored
             return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+        }
 
         try
         {
@@ -64,6 +67,7 @@ public static class WebhookApi
             {
                 var report = await ingestor.IngestAsync(body, signature, document.RootElement, cancellationToken);
                 if (report.HasEvents) outbox.Notify();
+                await health.WebhookSeenAsync(document.RootElement, cancellationToken);
                 return TypedResults.Ok(new { received = true });
             }
         }

@@ -32,6 +32,10 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options, Ten
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
     public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
+    public DbSet<ChannelHealth> ChannelHealth => Set<ChannelHealth>();
+    public DbSet<ChannelSignatureFailures> ChannelSignatureFailures => Set<ChannelSignatureFailures>();
+    public DbSet<Invite> Invites => Set<Invite>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

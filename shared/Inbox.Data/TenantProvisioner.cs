@@ -14,7 +14,7 @@ public sealed record NewChannel(string PhoneNumberId, string WabaId, string Disp
 public sealed record NewTemplate(string Name, string Language, string Category, string Body);
 
 public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels,
-    IReadOnlyList<NewTemplate>? Templates = null);
+    IReadOnlyList<NewTemplate>? Templates = null, int SeatLimit = 10);
 
 /// <summary>Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant.</summary>
 public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
@@ -31,7 +31,7 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
     {
         tenant.Set(request.Id);
         var now = DateTimeOffset.UtcNow;
-        db.Tenants.Add(new Tenant { Id = request.Id, Slug = request.Slug, Name = request.Name, CreatedAt = now });
+        db.Tenants.Add(new Tenant { Id = request.Id, Slug = request.Slug, Name = request.Name, CreatedAt = now, SeatLimit = request.SeatLimit });
         foreach (var member in request.Members)
         {
             var userId = await FindUserIdAsync(member.Email, cancellationToken);
@@ -58,8 +58,10 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
                 PhoneNumberId = channel.PhoneNumberId,
                 WabaId = channel.WabaId,
                 DisplayPhoneNumber = channel.DisplayPhoneNumber,
+                Name = channel.DisplayPhoneNumber,
                 AccessTokenEncrypted = secrets.Protect(channel.AccessToken),
                 CreatedAt = now,
+                UpdatedAt = now,
             });
         }
         await db.SaveChangesAsync(cancellationToken);

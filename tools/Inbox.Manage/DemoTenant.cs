@@ -45,7 +45,8 @@ public static class DemoTenant
                     new NewMember(OwnerEmail, "Olivia Owner", OwnerPassword, Roles.Owner),
                     new NewMember(AgentEmail, "Adam Agent", AgentPassword, Roles.Agent),
                 ],
-                [new NewChannel(PhoneNumberId, WabaId, DisplayPhoneNumber, configuredToken ?? $"demo-token-{Guid.NewGuid():N}")]));
+                [new NewChannel(PhoneNumberId, WabaId, DisplayPhoneNumber, configuredToken ?? $"demo-token-{Guid.NewGuid():N}")],
+                SeatLimit: 10));
         }
         else if (configuredToken is not null)
         {

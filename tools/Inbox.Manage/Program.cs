@@ -29,7 +29,10 @@ switch (args.FirstOrDefault())
     case "replay":
         await using (var scope = host.Services.CreateAsyncScope())
             return await ReplayCommand.RunAsync(args[1..], scope.ServiceProvider.GetRequiredService<LedgerReplay>());
+    case "tenant":
+        await using (var scope = host.Services.CreateAsyncScope())
+            return await TenantCommand.RunAsync(args[1..], scope.ServiceProvider.GetRequiredService<TenantProvisioner>());
     default:
-        Console.Error.WriteLine("usage: Inbox.Manage migrate | seed-demo | replay --from <time> --to <time>");
+        Console.Error.WriteLine("usage: Inbox.Manage migrate | seed-demo | replay --from <time> --to <time> | tenant create …");
         return 2;
 }

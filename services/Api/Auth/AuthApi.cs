@@ -22,7 +22,7 @@ public static class AuthApi
     public sealed record MeResponse(
         Guid UserId, string Name, string Email, string Role, Guid TenantId, string TenantSlug, string TenantName, Guid SessionId);
 
-    private static readonly PasswordHasher<User> Hasher = new();
+    internal static readonly PasswordHasher<User> Hasher = new();
 
     /// <summary>Verified against when the email is unknown, so both failures take the same time.</summary>
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-real-password");
@@ -67,19 +67,29 @@ public static class AuthApi
 
         var membership = memberships[0];
         tenant.Set(membership.TenantId);
-        var session = new AuthSession { Id = Guid.CreateVersion7(), TenantId = membership.TenantId, UserId = user.Value.Id, CreatedAt = DateTimeOffset.UtcNow };
+        return TypedResults.Ok(await StartSessionAsync(db, issuer, user.Value.Id, user.Value.Name, request.Email.Trim(),
+            membership.TenantId, membership.Slug, membership.Role, cancellationToken));
+    }
+
+    /// <summary>
+    /// Starts a session for a member of the current tenant (login, an accepted invite): the session row and its first
+    /// refresh token (saved with whatever else the unit of work holds), then the access token.
+    /// </summary>
+    public static async Task<LoginResponse> StartSessionAsync(InboxDbContext db, AccessTokenIssuer issuer, Guid userId, string name,
+        string email, Guid tenantId, string tenantSlug, string role, CancellationToken cancellationToken)
+    {
+        var session = new AuthSession { Id = Guid.CreateVersion7(), TenantId = tenantId, UserId = userId, CreatedAt = DateTimeOffset.UtcNow };
         db.AuthSessions.Add(session);
         var (refreshToken, hash) = AccessTokenIssuer.NewRefreshToken();
         var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
         db.RefreshTokens.Add(new RefreshToken
         {
-            TokenHash = hash, SessionId = session.Id, TenantId = membership.TenantId, ExpiresAt = refreshExpiresAt, CreatedAt = session.CreatedAt,
+            TokenHash = hash, SessionId = session.Id, TenantId = tenantId, ExpiresAt = refreshExpiresAt, CreatedAt = session.CreatedAt,
         });
         await db.SaveChangesAsync(cancellationToken);
 
-        var (token, expiresAt) = issuer.Issue(user.Value.Id, user.Value.Name, request.Email.Trim(), membership.TenantId, membership.Role, session.Id);
-        return TypedResults.Ok(new LoginResponse(token, expiresAt, refreshToken, refreshExpiresAt, user.Value.Id, user.Value.Name,
-            membership.TenantId, membership.Slug, membership.Role));
+        var (token, expiresAt) = issuer.Issue(userId, name, email, tenantId, role, session.Id);
+        return new LoginResponse(token, expiresAt, refreshToken, refreshExpiresAt, userId, name, tenantId, tenantSlug, role);
     }
 
     /// <summary>
@@ -132,13 +142,13 @@ public static class AuthApi
             tenant.Id, tenant.Slug, tenant.Name, user.SessionId()!.Value));
     }
 
-    private static ProblemHttpResult InvalidCredentials() =>
+    internal static ProblemHttpResult InvalidCredentials() =>
         TypedResults.Problem("The email or password is incorrect.", statusCode: StatusCodes.Status401Unauthorized,
             title: "Invalid credentials");
 
     // Logging in happens before any tenant is known, so these two reads go through the narrow
     // SECURITY DEFINER functions of the schema rather than through row-level security.
-    private static async Task<(Guid Id, string Name, string PasswordHash)?> FindUserAsync(
+    internal static async Task<(Guid Id, string Name, string PasswordHash)?> FindUserAsync(
         NpgsqlDataSource dataSource, string email, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select user_id, display_name, password_hash from auth_find_user($1)");

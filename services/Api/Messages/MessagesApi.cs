@@ -205,6 +205,10 @@ public static partial class MessagesApi
                     new Dictionary<string, object?> { ["latestMessageId"] = latest }));
         }
 
+        if (r.Type != "note" && !await db.Channels.Where(c => c.Id == conversation.ChannelId).Select(c => c.Active).SingleAsync(cancellationToken))
+            return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.ChannelDisabled, "WhatsApp number disabled",
+                "The conversation's WhatsApp number is disabled by an admin; nothing is sent through it (notes still work)."));
+
         var freeForm = r.Type is not ("template" or "note");
         if (freeForm && (conversation.WindowClosesAt is not { } closes || closes <= now))
             return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.WindowClosed, "Customer service window closed",

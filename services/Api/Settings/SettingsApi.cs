@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Inbox.Api.Admin;
 using Inbox.Data;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,8 +40,10 @@ public static class SettingsApi
         if (request.AutoResolveAfterMinutes is < 1 or > 525_600)
             return Problems.Invalid("autoResolveAfterMinutes", "Between 1 minute and a year (525600), or null for never.");
         var tenant = await db.Tenants.SingleAsync(cancellationToken);
+        var before = new TenantSettings(tenant.ReadReceipts, (int?)tenant.AutoResolveAfter?.TotalMinutes);
         tenant.ReadReceipts = request.ReadReceipts;
         tenant.AutoResolveAfter = request.AutoResolveAfterMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
+        if (before != request) db.Audit(user.UserId(), AuditActions.SettingsChanged, "tenant", tenant.Id, before, request);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(request);
     }

@@ -42,6 +42,8 @@ public sealed class SendWhatsAppMessageConsumer(
         SendResult result;
         try
         {
+            if (!channel.Active) // disabled by an admin after the message was queued
+                throw new GraphApiException(null, "The WhatsApp number is disabled; nothing is sent through it.", null, null, 0);
             if (channel.AccessTokenEncrypted is not { } sealedToken)
                 throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
             var token = secrets.Unprotect(sealedToken);
@@ -106,6 +108,15 @@ public sealed class SendWhatsAppMessageConsumer(
                 .SetProperty(m => m.ErrorCode, error.Code)
                 .SetProperty(m => m.ErrorTitle, error.GraphMessage)
                 .SetProperty(m => m.ErrorDetails, error.Details), cancellationToken);
+            // The channel's health for the admins (after the stream lock, like every row of this transaction).
+            var summary = (error.Code is { } code ? $"({code}) " : "") + error.GraphMessage;
+            summary = summary.Length > 500 ? summary[..500] : summary;
+            await db.Database.ExecuteSqlAsync($"""
+                insert into channel_health (channel_id, tenant_id, last_send_error_at, last_send_error)
+                values ({message.ChannelId}, {message.TenantId}, {now}, {summary})
+                on conflict (channel_id) do update set last_send_error_at = excluded.last_send_error_at,
+                                                       last_send_error = excluded.last_send_error
+                """, cancellationToken);
             await AddStatusEventAsync(message.Id, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);

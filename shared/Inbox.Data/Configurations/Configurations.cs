@@ -156,3 +156,41 @@ internal sealed class MediaBlobConfiguration : IEntityTypeConfiguration<MediaBlo
         b.HasOne<MediaFile>().WithOne().HasForeignKey<MediaBlob>(m => m.MediaFileId);
     }
 }
+
+internal sealed class ChannelHealthConfiguration : IEntityTypeConfiguration<ChannelHealth>
+{
+    public void Configure(EntityTypeBuilder<ChannelHealth> b)
+    {
+        b.ToTable("channel_health");
+        b.HasKey(h => h.ChannelId);
+    }
+}
+
+internal sealed class ChannelSignatureFailuresConfiguration : IEntityTypeConfiguration<ChannelSignatureFailures>
+{
+    public void Configure(EntityTypeBuilder<ChannelSignatureFailures> b)
+    {
+        b.ToTable("channel_signature_failures");
+        b.HasKey(f => new { f.ChannelId, f.Hour });
+    }
+}
+
+internal sealed class InviteConfiguration : IEntityTypeConfiguration<Invite>
+{
+    public void Configure(EntityTypeBuilder<Invite> b)
+    {
+        b.ToTable("invites");
+        b.HasOne(i => i.Inviter).WithMany().HasForeignKey(i => i.InvitedBy);
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.ToTable("audit_log");
+        b.Property(a => a.Before).HasColumnType("jsonb");
+        b.Property(a => a.After).HasColumnType("jsonb");
+        b.HasOne(a => a.Actor).WithMany().HasForeignKey(a => a.ActorUserId);
+    }
+}

@@ -18,6 +18,12 @@ public sealed class Tenant
 
     /// <summary>Resolve open and pending conversations after this long without activity; null: never.</summary>
     public TimeSpan? AutoResolveAfter { get; set; }
+
+    /// <summary>How many seats the plan has: active members (and pending invites, when counted) fill them.</summary>
+    public int SeatLimit { get; set; } = 10;
+
+    /// <summary>Whether a pending invite holds a seat until it is accepted, revoked or expires.</summary>
+    public bool CountPendingInvites { get; set; } = true;
 }
 
 /// <summary>A person who can log in. Global: one person may work in several tenants through memberships.</summary>
@@ -44,6 +50,7 @@ public sealed class Membership : ITenantOwned
     public required string Role { get; set; }
     public bool Active { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeactivatedAt { get; set; }
     public User? User { get; set; }
 }
 
@@ -58,6 +65,61 @@ public sealed class Channel : ITenantOwned
     public byte[]? AccessTokenEncrypted { get; set; }
     public bool Active { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
+    public string Name { get; set; } = "";
+    public byte[]? AppSecretEncrypted { get; set; }
+    public byte[]? VerifyTokenEncrypted { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>How a number is doing: written by WebhookIngest (last webhook) and Workers (last send error).</summary>
+public sealed class ChannelHealth : ITenantOwned
+{
+    public Guid ChannelId { get; set; }
+    public Guid TenantId { get; set; }
+    public DateTimeOffset? LastWebhookAt { get; set; }
+    public DateTimeOffset? LastSendErrorAt { get; set; }
+    public string? LastSendError { get; set; }
+}
+
+/// <summary>Webhooks with a bad signature that named this number, per hour.</summary>
+public sealed class ChannelSignatureFailures : ITenantOwned
+{
+    public Guid ChannelId { get; set; }
+    public Guid TenantId { get; set; }
+    public DateTimeOffset Hour { get; set; }
+    public int Failures { get; set; }
+}
+
+/// <summary>An invitation to join a tenant; the token itself is shown once, only its SHA-256 is kept.</summary>
+public sealed class Invite : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string Email { get; set; }
+    public required string Role { get; set; }
+    public required byte[] TokenHash { get; set; }
+    public Guid InvitedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? AcceptedAt { get; set; }
+    public Guid? AcceptedBy { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public User? Inviter { get; set; }
+}
+
+/// <summary>One admin action: who did what to which target, with the state before and after (never a secret).</summary>
+public sealed class AuditEntry : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public Guid? ActorUserId { get; set; }
+    public required string Action { get; set; }
+    public required string TargetType { get; set; }
+    public string? TargetId { get; set; }
+    public string? Before { get; set; }
+    public string? After { get; set; }
+    public User? Actor { get; set; }
 }
 
 /// <summary>A WhatsApp customer, known by phone (wa_id), by business-scoped user id (BSUID), or both.</summary>

@@ -1,0 +1,182 @@
+using System.Security.Claims;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inbox.Api.Admin;
+
+/// <summary>
+/// The tenant's WhatsApp numbers: add, edit, disable and enable, with a health view. Access token, app secret and
+/// verify token are sealed with AES-GCM (SecretProtector) before they reach the database, and never returned: the
+/// API says only whether each is set. A disabled number's webhooks are acknowledged but create no messages, and
+/// nothing is sent through it.
+/// </summary>
+public static class ChannelsApi
+{
+    public sealed record ChannelRequest(string? Name, string? PhoneNumberId, string? WabaId, string? DisplayPhoneNumber,
+        string? AccessToken, string? AppSecret, string? VerifyToken);
+
+    public sealed record HealthView(DateTimeOffset? LastWebhookAt, int SignatureFailures24h, DateTimeOffset? LastSendErrorAt,
+        string? LastSendError);
+
+    public sealed record ChannelView(Guid Id, string Name, string PhoneNumberId, string WabaId, string DisplayPhoneNumber, bool Active,
+        bool HasAccessToken, bool HasAppSecret, bool HasVerifyToken, DateTimeOffset CreatedAt, HealthView Health);
+
+    public sealed record ChannelList(IReadOnlyList<ChannelView> Items);
+
+    public static void MapChannelsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapAdminGroup("Admin: channels");
+        group.MapGet("/channels", List).WithSummary("The tenant's WhatsApp numbers with their health");
+        group.MapGet("/channels/{id:guid}", Get).WithSummary("One WhatsApp number");
+        group.MapPost("/channels", Create).WithSummary("Add a WhatsApp number (secrets are stored encrypted, never returned)");
+        group.MapPatch("/channels/{id:guid}", Update).WithSummary("Change fields of a number; a secret present is replaced");
+        group.MapPost("/channels/{id:guid}/disable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
+            SetActiveAsync(id, false, db, user, ct)).WithSummary("Disable a number: webhooks acknowledged, no messages, no sends");
+        group.MapPost("/channels/{id:guid}/enable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
+            SetActiveAsync(id, true, db, user, ct)).WithSummary("Enable a disabled number");
+    }
+
+    private static async Task<List<ChannelView>> ViewsAsync(InboxDbContext db, Guid? id, CancellationToken cancellationToken)
+    {
+        var since = DateTimeOffset.UtcNow.AddHours(-25); // hourly buckets: any that overlaps the last 24 hours
+        var channels = db.Channels.AsNoTracking().Where(c => id == null || c.Id == id);
+        return await channels.OrderBy(c => c.CreatedAt).Select(c => new ChannelView(c.Id, c.Name, c.PhoneNumberId, c.WabaId,
+            c.DisplayPhoneNumber, c.Active, c.AccessTokenEncrypted != null, c.AppSecretEncrypted != null, c.VerifyTokenEncrypted != null,
+            c.CreatedAt,
+            new HealthView(
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastWebhookAt).FirstOrDefault(),
+                db.ChannelSignatureFailures.Where(f => f.ChannelId == c.Id && f.Hour > since).Sum(f => f.Failures),
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastSendErrorAt).FirstOrDefault(),
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastSendError).FirstOrDefault())))
+            .ToListAsync(cancellationToken);
+    }
+
+    private static async Task<Ok<ChannelList>> List(InboxDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ChannelList(await ViewsAsync(db, null, cancellationToken)));
+
+    private static async Task<Results<Ok<ChannelView>, ProblemHttpResult>> Get(Guid id, InboxDbContext db, CancellationToken cancellationToken) =>
+        (await ViewsAsync(db, id, cancellationToken)).SingleOrDefault() is { } channel
+            ? TypedResults.Ok(channel)
+            : Problems.NotFound("The channel");
+
+    private static async Task<Results<Created<ChannelView>, ProblemHttpResult, ValidationProblem>> Create(
+        ChannelRequest request, InboxDbContext db, SecretProtector secrets, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var validation = Validate(request, creating: true);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var now = DateTimeOffset.UtcNow;
+        var channel = new Channel
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = db.CurrentTenantId!.Value,
+            Name = request.Name!.Trim(),
+            PhoneNumberId = request.PhoneNumberId!.Trim(),
+            WabaId = request.WabaId!.Trim(),
+            DisplayPhoneNumber = request.DisplayPhoneNumber!.Trim(),
+            AccessTokenEncrypted = secrets.Protect(request.AccessToken!),
+            AppSecretEncrypted = request.AppSecret is { } appSecret ? secrets.Protect(appSecret) : null,
+            VerifyTokenEncrypted = request.VerifyToken is { } verifyToken ? secrets.Protect(verifyToken) : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Channels.Add(channel);
+        db.Audit(user.UserId(), AuditActions.ChannelCreated, "channel", channel.Id, null, Describe(channel, request));
+        if (await SaveAsync(db, channel.PhoneNumberId, cancellationToken) is { } conflict) return conflict;
+        return TypedResults.Created($"/api/admin/channels/{channel.Id}", (await ViewsAsync(db, channel.Id, cancellationToken)).Single());
+    }
+
+    private static async Task<Results<Ok<ChannelView>, ProblemHttpResult, ValidationProblem>> Update(
+        Guid id, ChannelRequest request, InboxDbContext db, SecretProtector secrets, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (channel is null) return Problems.NotFound("The channel");
+        var validation = Validate(request, creating: false);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+
+        var before = Describe(channel, null);
+        if (request.Name is { } name) channel.Name = name.Trim();
+        if (request.PhoneNumberId is { } phoneNumberId) channel.PhoneNumberId = phoneNumberId.Trim();
+        if (request.WabaId is { } wabaId) channel.WabaId = wabaId.Trim();
+        if (request.DisplayPhoneNumber is { } display) channel.DisplayPhoneNumber = display.Trim();
+        if (request.AccessToken is { } accessToken) channel.AccessTokenEncrypted = secrets.Protect(accessToken);
+        if (request.AppSecret is { } appSecret) channel.AppSecretEncrypted = secrets.Protect(appSecret);
+        if (request.VerifyToken is { } verifyToken) channel.VerifyTokenEncrypted = secrets.Protect(verifyToken);
+        channel.UpdatedAt = DateTimeOffset.UtcNow;
+        db.Audit(user.UserId(), AuditActions.ChannelUpdated, "channel", id, before, Describe(channel, request));
+        if (await SaveAsync(db, channel.PhoneNumberId, cancellationToken) is { } conflict) return conflict;
+        return TypedResults.Ok((await ViewsAsync(db, id, cancellationToken)).Single());
+    }
+
+    private static async Task<Results<Ok<ChannelView>, ProblemHttpResult>> SetActiveAsync(
+        Guid id, bool active, InboxDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (channel is null) return Problems.NotFound("The channel");
+        if (channel.Active != active)
+        {
+            channel.Active = active;
+            channel.UpdatedAt = DateTimeOffset.UtcNow;
+            db.Audit(user.UserId(), active ? AuditActions.ChannelEnabled : AuditActions.ChannelDisabled, "channel", id,
+                new { active = !active }, new { active });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return TypedResults.Ok((await ViewsAsync(db, id, cancellationToken)).Single());
+    }
+
+    /// <summary>Saves; a phone_number_id already registered (by any tenant: it routes webhooks) is 409.</summary>
+    private static async Task<ProblemHttpResult?> SaveAsync(InboxDbContext db, string phoneNumberId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Problems.ConflictProblem("Number already registered", $"The phone_number_id {phoneNumberId} is already registered.");
+        }
+    }
+
+    /// <summary>The audit view of a channel: its plain fields, and for secrets only what happened to them.</summary>
+    private static object Describe(Channel channel, ChannelRequest? change) => new
+    {
+        name = channel.Name,
+        phoneNumberId = channel.PhoneNumberId,
+        wabaId = channel.WabaId,
+        displayPhoneNumber = channel.DisplayPhoneNumber,
+        accessToken = change?.AccessToken is not null ? "replaced" : channel.AccessTokenEncrypted is null ? "none" : "set",
+        appSecret = change?.AppSecret is not null ? "replaced" : channel.AppSecretEncrypted is null ? "none" : "set",
+        verifyToken = change?.VerifyToken is not null ? "replaced" : channel.VerifyTokenEncrypted is null ? "none" : "set",
+    };
+
+    private static Validation Validate(ChannelRequest r, bool creating)
+    {
+        var validation = new Validation();
+        Text(validation, "name", r.Name, creating, 100);
+        Text(validation, "wabaId", r.WabaId, creating, 64);
+        Text(validation, "displayPhoneNumber", r.DisplayPhoneNumber, creating, 32);
+        Text(validation, "phoneNumberId", r.PhoneNumberId, creating, 64);
+        if (r.PhoneNumberId is { } id && !id.Trim().All(char.IsAsciiDigit))
+            validation.Add("phoneNumberId", "Digits only (Meta's phone_number_id).");
+        Secret(validation, "accessToken", r.AccessToken, creating);
+        Secret(validation, "appSecret", r.AppSecret, required: false);
+        Secret(validation, "verifyToken", r.VerifyToken, required: false);
+        return validation;
+    }
+
+    private static void Text(Validation validation, string field, string? value, bool required, int maxLength)
+    {
+        if (value is null) { if (required) validation.Add(field, "Required."); return; }
+        validation.Check(value.Trim().Length >= 1 && value.Trim().Length <= maxLength, field, $"1 to {maxLength} characters.");
+    }
+
+    private static void Secret(Validation validation, string field, string? value, bool required)
+    {
+        if (value is null) { if (required) validation.Add(field, "Required."); return; }
+        validation.Check(value.Length is > 0 and <= 1024, field, "1 to 1024 characters.");
+    }
+}

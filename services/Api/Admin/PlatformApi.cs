@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inbox.Api.Admin;
+
+/// <summary>
+/// The platform operator's door: creating a tenant with its owner and seat limit. Not a tenant's user: it
+/// authenticates with X-Platform-Key (Platform:ApiKey). With no key configured the endpoint does not exist (404).
+/// </summary>
+public static partial class PlatformApi
+{
+    public const string KeyHeader = "X-Platform-Key";
+
+    public sealed record CreateTenantRequest(string? Name, string? Slug, string? OwnerEmail, string? OwnerName, string? OwnerPassword,
+        int? SeatLimit);
+
+    public sealed record CreatedTenant(Guid TenantId, string Slug, Guid OwnerUserId);
+
+    public static void MapPlatformApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/platform/tenants", Create).AllowAnonymous().WithTags("Platform")
+            .WithSummary("Create a tenant with its owner (X-Platform-Key)");
+    }
+
+    private static async Task<Results<Created<CreatedTenant>, ProblemHttpResult, ValidationProblem>> Create(
+        CreateTenantRequest request, HttpRequest http, IConfiguration configuration, TenantProvisioner provisioner,
+        NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (configuration["Platform:ApiKey"] is not { Length: > 0 } key) return Problems.NotFound("The endpoint");
+        if (!KeyMatches(http.Headers[KeyHeader].ToString(), key))
+            return TypedResults.Problem($"A valid {KeyHeader} header is required.", statusCode: StatusCodes.Status401Unauthorized,
+                title: "Unauthorized");
+
+        var validation = Validate(request);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var tenantId = Guid.CreateVersion7();
+        var slug = request.Slug!.Trim().ToLowerInvariant();
+        var email = request.OwnerEmail!.Trim();
+        try
+        {
+            await provisioner.ProvisionAsync(new NewTenant(tenantId, slug, request.Name!.Trim(),
+                [new NewMember(email, request.OwnerName!.Trim(), request.OwnerPassword!, Roles.Owner)], [],
+                SeatLimit: request.SeatLimit ?? 10), cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        {
+            return unique.ConstraintName == "tenants_slug_key"
+                ? Problems.ConflictProblem("Slug taken", $"A tenant with the slug '{slug}' exists already.")
+                : Problems.ConflictProblem("Conflict", "The tenant or its owner was created at the same time by another request.");
+        }
+        // An address that already has an account (in another tenant) keeps it, and its password.
+        var owner = await Auth.AuthApi.FindUserAsync(dataSource, email, cancellationToken);
+        return TypedResults.Created($"/api/platform/tenants/{tenantId}", new CreatedTenant(tenantId, slug, owner!.Value.Id));
+    }
+
+    /// <summary>The request's fields, checked the same way by the API and `./inbox tenant create`.</summary>
+    public static Validation Validate(CreateTenantRequest r) => new Validation()
+        .Check(r.Name?.Trim() is { Length: >= 1 and <= 100 }, "name", "1 to 100 characters.")
+        .Check(r.Slug?.Trim() is { } slug && Slug().IsMatch(slug), "slug", "2 to 63 lower-case letters, digits or '-', starting with a letter or digit.")
+        .Check(r.OwnerEmail?.Trim() is { Length: > 3 and <= 254 } email && email.Contains('@'), "ownerEmail", "A valid email address is required.")
+        .Check(r.OwnerName?.Trim() is { Length: >= 1 and <= 100 }, "ownerName", "1 to 100 characters.")
+        .Check(r.OwnerPassword is { Length: >= 8 }, "ownerPassword", "At least 8 characters.")
+        .Check(r.SeatLimit is null or (>= 1 and <= SeatsApi.MaxSeats), "seatLimit", $"Between 1 and {SeatsApi.MaxSeats}.");
+
+    private static bool KeyMatches(string presented, string key) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    private static partial Regex Slug();
+}

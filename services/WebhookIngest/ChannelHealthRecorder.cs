@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Inbox.WhatsApp;
+using Npgsql;
+
+namespace Inbox.WebhookIngest;
+
+/// <summary>
+/// Per-number health for the admins' channel view: when a number last got a webhook, and how many webhooks
+/// naming it failed the signature check. Recorded outside the envelope's transaction (through SECURITY DEFINER
+/// functions, a number's tenant being unknown or untrusted here), and never allowed to change the answer to Meta.
+/// </summary>
+public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<ChannelHealthRecorder> logger)
+{
+    private const int MaxNumbers = 10;
+
+    /// <summary>After a stored envelope: every number it named got a webhook now (a disabled one too).</summary>
+    public async Task WebhookSeenAsync(JsonElement root, CancellationToken cancellationToken)
+    {
+        var numbers = PhoneNumberIds(root);
+        if (numbers.Length == 0) return;
+        try
+        {
+            await using var command = dataSource.CreateCommand("select channel_webhook_seen($1)");
+            command.Parameters.Add(new() { Value = numbers });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not record the last webhook time of {Numbers}", string.Join(", ", numbers));
+        }
+    }
+
+    /// <summary>
+    /// A webhook whose signature failed: the phone_number_id its body names is read only to count the failure
+    /// against that number (the body is not trusted, not stored, not processed). Unknown numbers count nowhere.
+    /// </summary>
+    public async Task SignatureFailedAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        string[] numbers;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            numbers = PhoneNumberIds(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        foreach (var number in numbers)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("select channel_signature_failed($1)");
+                command.Parameters.Add(new() { Value = number });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not count a signature failure for {Number}", number);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The distinct phone_number_ids an envelope names (digits only, a few at most).</summary>
+    private static string[] PhoneNumberIds(JsonElement root)
+    {
+        try
+        {
+            return WebhookEnvelope.Changes(root).Select(c => c.PhoneNumberId)
+                .Where(id => id is { Length: > 0 and <= 64 } && id.All(char.IsAsciiDigit)).Distinct().Take(MaxNumbers).ToArray()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return []; // a shape the walker does not know
+        }
+    }
+}
