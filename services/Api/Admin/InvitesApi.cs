@@ -168,15 +168,19 @@ public static class InvitesApi
         var userId = existing?.Id ?? Guid.CreateVersion7();
         var name = existing?.Name ?? request.Name!.Trim();
         if (existing is null)
+        {
             db.Users.Add(new User
             {
                 Id = userId, Email = invite.Email, DisplayName = name, PasswordHash = AuthApi.Hasher.HashPassword(null!, request.Password),
                 CreatedAt = now,
             });
+            await db.SaveChangesAsync(cancellationToken); // first: EF does not know every foreign key to users (accepted_by, sessions)
+        }
         db.Memberships.Add(new Membership { TenantId = invite.TenantId, UserId = userId, Role = invite.Role, CreatedAt = now });
         invite.AcceptedAt = now;
         invite.AcceptedBy = userId;
         db.Audit(userId, AuditActions.InviteAccepted, "member", userId, null, new { email = invite.Email, role = invite.Role, inviteId = invite.Id });
+        await db.SaveChangesAsync(cancellationToken);
         var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
         var login = await AuthApi.StartSessionAsync(db, issuer, userId, name, invite.Email, invite.TenantId, slug, invite.Role, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -35,13 +35,16 @@ public static class MembersApi
         group.MapPost("/members/{userId:guid}/reactivate", Reactivate).WithSummary("Reactivate a member (needs a free seat)");
     }
 
-    private static IQueryable<MemberView> Views(InboxDbContext db) =>
-        db.Memberships.AsNoTracking().Select(m => new MemberView(m.UserId, m.User!.Email, m.User.DisplayName, m.Role, m.Active,
+    private static IQueryable<MemberView> Views(IQueryable<Membership> memberships) =>
+        memberships.AsNoTracking().Select(m => new MemberView(m.UserId, m.User!.Email, m.User.DisplayName, m.Role, m.Active,
             m.CreatedAt, m.DeactivatedAt));
+
+    private static Task<MemberView> ViewAsync(InboxDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        Views(db.Memberships.Where(m => m.UserId == userId)).SingleAsync(cancellationToken);
 
     private static async Task<Ok<MemberList>> List(InboxDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(new MemberList(
-            await Views(db).OrderByDescending(m => m.Active).ThenBy(m => m.Name).ToListAsync(cancellationToken),
+            await Views(db.Memberships.OrderByDescending(m => m.Active).ThenBy(m => m.User!.DisplayName)).ToListAsync(cancellationToken),
             await db.CountAsync(cancellationToken)));
 
     private static async Task<Results<Ok<MemberView>, ProblemHttpResult, ValidationProblem>> ChangeRole(
@@ -55,7 +58,7 @@ public static class MembersApi
         var member = await db.Memberships.SingleOrDefaultAsync(m => m.UserId == userId, cancellationToken);
         if (member is null) return Problems.NotFound("The member");
         if ((member.Role == Roles.Owner || role == Roles.Owner) && !user.IsOwner()) return Problems.OwnerOnly();
-        if (member.Role == role) return TypedResults.Ok(await Views(db).SingleAsync(m => m.UserId == userId, cancellationToken));
+        if (member.Role == role) return TypedResults.Ok(await ViewAsync(db, userId, cancellationToken));
         if (member.Role == Roles.Owner && await IsLastActiveOwnerAsync(db, member, cancellationToken))
             return LastOwner("demoted");
 
@@ -63,7 +66,7 @@ public static class MembersApi
         member.Role = role;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(await Views(db).SingleAsync(m => m.UserId == userId, cancellationToken));
+        return TypedResults.Ok(await ViewAsync(db, userId, cancellationToken));
     }
 
     /// <summary>
@@ -97,7 +100,7 @@ public static class MembersApi
             await transaction.CommitAsync(cancellationToken);
             outbox.Notify();
         }
-        return TypedResults.Ok(await Views(db).SingleAsync(m => m.UserId == userId, cancellationToken));
+        return TypedResults.Ok(await ViewAsync(db, userId, cancellationToken));
     }
 
     private static async Task<Results<Ok<MemberView>, ProblemHttpResult>> Reactivate(
@@ -119,7 +122,7 @@ public static class MembersApi
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        return TypedResults.Ok(await Views(db).SingleAsync(m => m.UserId == userId, cancellationToken));
+        return TypedResults.Ok(await ViewAsync(db, userId, cancellationToken));
     }
 
     private static async Task<bool> IsLastActiveOwnerAsync(InboxDbContext db, Membership member, CancellationToken cancellationToken) =>

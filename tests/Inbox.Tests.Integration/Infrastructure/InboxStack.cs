@@ -19,7 +19,10 @@ namespace Inbox.Tests.Integration.Infrastructure;
 /// </summary>
 public sealed class InboxStack : IAsyncLifetime
 {
-    public ServiceHost<AccessTokenIssuer> Api { get; } = new();
+    /// <summary>The platform operator's key the Api is started with (X-Platform-Key).</summary>
+    public const string PlatformKey = "test-platform-key-0123456789abcdef";
+
+    public ServiceHost<AccessTokenIssuer> Api { get; } = new(new() { ["Platform:ApiKey"] = PlatformKey });
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
