@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Inbox.WhatsApp;
 using Npgsql;
@@ -13,10 +14,16 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
 {
     private const int MaxNumbers = 10;
 
+    // "Last webhook" is a health signal, not a log: writing it for every webhook would put one hot row update on
+    // each number's busiest path (a thousand a second under load). Once per number per interval is enough.
+    private static readonly long RecordInterval = TimeSpan.FromSeconds(5).Ticks;
+    private readonly ConcurrentDictionary<string, long> _lastRecorded = new();
+
     /// <summary>After a stored envelope: every number it named got a webhook now (a disabled one too).</summary>
     public async Task WebhookSeenAsync(JsonElement root, CancellationToken cancellationToken)
     {
-        var numbers = PhoneNumberIds(root);
+        var now = DateTime.UtcNow.Ticks;
+        var numbers = PhoneNumberIds(root).Where(number => IsDue(number, now)).ToArray();
         if (numbers.Length == 0) return;
         try
         {
@@ -60,6 +67,13 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
                 return;
             }
         }
+    }
+
+    /// <summary>True for the one caller that moves the number's last record time forward this interval.</summary>
+    private bool IsDue(string number, long now)
+    {
+        var last = _lastRecorded.GetOrAdd(number, 0L);
+        return now - last >= RecordInterval && _lastRecorded.TryUpdate(number, now, last);
     }
 
     /// <summary>The distinct phone_number_ids an envelope names (digits only, a few at most).</summary>
