@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 // Operator commands, configured from the same environment as the services (see ./inbox).
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Critical); // failures surface as the command's own message or exception
 builder.Services.AddInboxData(builder.Configuration);
 builder.Services.AddScoped<TenantProvisioner>();
 builder.Services.AddScoped<WebhookIngestor>();
