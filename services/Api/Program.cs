@@ -4,13 +4,14 @@ using Inbox.Api.CannedResponses;
 using Inbox.Api.Contacts;
 using Inbox.Api.Conversations;
 using Inbox.Api.Events;
+using Inbox.Api.Frontend;
 using Inbox.Api.Media;
 using Inbox.Api.Messages;
 using Inbox.Api.Settings;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
-// The REST API behind the web inbox: auth, conversations, messages and sending, contacts, canned responses, settings.
+// The REST API behind the web inbox (which it also serves): auth, conversations, messages and sending, contacts, canned responses, settings.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
@@ -35,4 +36,6 @@ app.MapContactsApi();
 app.MapCannedResponsesApi();
 app.MapSettingsApi();
 app.MapEventsApi();
+app.MapClientConfigApi();
+app.MapStaticFrontend();  // the web inbox (frontend/dist) and its routes
 app.Run();

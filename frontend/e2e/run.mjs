@@ -1,0 +1,154 @@
+// End-to-end scenarios in real Chromium against the real services and the Cloud API simulator:
+//   node e2e/run.mjs [results.json]       (INBOX_E2E_PORT_BASE, INBOX_E2E_DB; INBOX_E2E_EXTERNAL=1 reuses a stack)
+import {
+  AGENT, API, OWNER, Skip, apiLogin, customerWrites, eventually, login, newAgentBrowser, removeProfiles,
+  runScenarios, screenshot, startStack,
+} from './harness.mjs';
+
+const run = Date.now().toString().slice(-7);
+const customer = { from: `1555${run}`, name: `E2E Customer ${run}` };
+const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
+
+async function openConversation(page, previewText) {
+  const row = page.locator('[data-testid=conversation-row]', { hasText: previewText });
+  await row.first().waitFor();
+  await row.first().click();
+  await page.waitForSelector('[data-testid=thread]');
+}
+
+const stop = await startStack();
+let a;
+let b;
+let summary;
+try {
+  a = await newAgentBrowser(); // agent A: agent@demo
+  b = await newAgentBrowser(); // agent B: owner@demo (also an admin)
+
+  summary = await runScenarios([
+    ['two agents sign in and see the live badge', async () => {
+      await a.page.goto(API + '/');
+      await a.page.waitForSelector('input[name=email]');
+      await screenshot(a.page, 'login');
+      await login(a.page, AGENT);
+      await login(b.page, OWNER);
+    }],
+
+    ['an inbound message appears in both agents\' lists and threads without a reload', async () => {
+      const first = `Hello from e2e ${run}`;
+      await customerWrites(customer.from, customer.name, first);
+      for (const { page } of [a, b]) {
+        await page.locator('[data-testid=conversation-row]', { hasText: first }).first().waitFor();
+      }
+      // B has not opened it: its row counts it unread.
+      await b.page.locator('[data-testid=conversation-row]', { hasText: first }).locator('[data-testid=unread]').waitFor();
+      for (const { page } of [a, b]) {
+        await openConversation(page, first);
+        await page.locator('[data-testid=message][data-direction=inbound]', { hasText: first }).waitFor();
+      }
+      // Still the page loaded at sign-in: nothing was reloaded.
+      const second = `Are you there? ${run}`;
+      await customerWrites(customer.from, customer.name, second);
+      for (const { page } of [a, b]) await page.locator('[data-testid=message]', { hasText: second }).waitFor();
+    }],
+
+    ['agent A types and agent B sees "typing…"', async () => {
+      await a.page.click('[data-testid=composer]');
+      await a.page.keyboard.type('Let me check', { delay: 40 });
+      await b.page.locator('[data-testid=thread-typing]', { hasText: 'typing…' }).waitFor();
+      await b.page.locator('[data-testid=row-typing]').first().waitFor();
+      await screenshot(b.page, 'typing');
+    }],
+
+    ['agent A replies (Enter sends) and the ticks move to read', async () => {
+      const reply = `Checking your order now ${run}`;
+      await a.page.fill('[data-testid=composer]', reply);
+      await a.page.keyboard.press('Enter');
+      const mine = a.page.locator('[data-testid=message][data-direction=outbound]', { hasText: reply });
+      await mine.waitFor();
+      // The simulator sends sent → delivered → read webhooks; each reaches both agents.
+      await mine.and(a.page.locator('[data-status=read]')).waitFor({ timeout: 20_000 });
+      await a.page.locator('[data-testid=message][data-status=read] .tick-blue').last().waitFor();
+      await b.page.locator('[data-testid=message][data-status=read]', { hasText: reply }).waitFor({ timeout: 20_000 });
+      await eventually(async () => (await b.page.locator('[data-testid=thread-typing]').textContent()) === '', 'typing to stop');
+      if ((await a.page.inputValue('[data-testid=composer]')) !== '') throw new Error('the composer was not cleared');
+      await screenshot(a.page, 'inbox');
+    }],
+
+    ['a dropped network and its recovery lose nothing (in order, once)', async () => {
+      await b.context.setOffline(true);
+      await b.page.evaluate(() => window.__sockets.forEach((s) => s.close(4000, 'e2e: network dropped')));
+      await b.page.waitForSelector('[data-testid=connection]:not([data-state=live])');
+      await screenshot(b.page, 'offline');
+      const missed = [1, 2, 3].map((i) => `While you were away ${i} ${run}`);
+      for (const text of missed) await customerWrites(customer.from, customer.name, text);
+      const answer = `Reply sent while B was offline ${run}`;
+      await a.page.fill('[data-testid=composer]', answer);
+      await a.page.keyboard.press('Enter');
+      await a.page.locator('[data-testid=message]', { hasText: missed[2] }).waitFor();
+      await a.page.locator('[data-testid=message]', { hasText: answer }).waitFor();
+      const expected = await texts(a.page); // A stayed online: the reference order
+      await b.context.setOffline(false);
+      await b.page.waitForSelector('[data-testid=connection][data-state=live]', { timeout: 30_000 });
+      await b.page.locator('[data-testid=message]', { hasText: answer }).waitFor({ timeout: 20_000 });
+      const seen = await eventually(async () => {
+        const t = await texts(b.page);
+        return t.length >= expected.length ? t : null;
+      }, 'B to show every message');
+      const tail = (list) => list.slice(list.indexOf(`Hello from e2e ${run}`));
+      if (JSON.stringify(tail(seen)) !== JSON.stringify(tail(expected))) {
+        throw new Error(`B shows ${JSON.stringify(tail(seen))}\nbut A shows ${JSON.stringify(tail(expected))}`);
+      }
+      for (const text of [...missed, answer]) {
+        if (seen.filter((t) => t === text).length !== 1) throw new Error(`"${text}" shown ${seen.filter((t) => t === text).length} times`);
+      }
+      // The list caught up too: the row's preview is the newest message.
+      await b.page.locator('[data-testid=conversation-row]', { hasText: answer }).first().waitFor();
+    }],
+
+    ['an admin invites an agent who accepts and signs in', async () => {
+      const token = await apiLogin(OWNER);
+      const seats = await fetch(`${API}/api/admin/seats`, { headers: { authorization: `Bearer ${token}` } });
+      if (seats.status === 404) throw new Skip('the admin API (issue #7) is not in this build: GET /api/admin/seats answers 404');
+      if (!seats.ok) throw new Error(`GET /api/admin/seats: ${seats.status}`);
+      if ((await seats.json()).free < 1) {
+        await fetch(`${API}/api/admin/seats`, {
+          method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ limit: 100, countPendingInvites: true }),
+        });
+      }
+      const email = `invited-${run}@e2e.inbox.test`;
+      await b.page.goto(API + '/admin');
+      await b.page.locator('[data-testid=seats]').waitFor();
+      await b.page.fill('input[aria-label="Invite email"]', email);
+      await b.page.selectOption('select[aria-label="Invite role"]', 'agent');
+      await b.page.click('form.inline-form button[type=submit]');
+      const link = (await b.page.locator('[data-testid=invite-link] code').textContent()).trim();
+      await screenshot(b.page, 'admin');
+
+      const c = await newAgentBrowser();
+      try {
+        await c.page.goto(link);
+        await c.page.fill('input[name=name]', `Invited ${run}`);
+        await c.page.fill('input[name=password]', 'invited-password-1');
+        await c.page.click('button[type=submit]');
+        await c.page.waitForSelector('[data-testid=connection][data-state=live]');
+        if ((await c.page.textContent('[data-testid=me]')) !== `Invited ${run}`) throw new Error('not signed in as the invitee');
+        await c.page.click('text=Sign out');
+        await login(c.page, { email, password: 'invited-password-1' });
+        // The invitation is used up.
+        await c.page.goto(link);
+        await c.page.locator('text=already used').waitFor();
+      } finally {
+        await c.context.close();
+      }
+      await b.page.goto(API + '/admin');
+      await b.page.locator('[data-testid=member-row]', { hasText: email }).waitFor();
+    }],
+  ], process.argv[2]);
+} finally {
+  await a?.context.close().catch(() => {});
+  await b?.context.close().catch(() => {});
+  removeProfiles();
+  await stop();
+}
+process.exit(summary && summary.failed === 0 && summary.passed > 0 ? 0 : 1);
