@@ -13,7 +13,7 @@ export function tickFor(m: Pick<Message, 'direction' | 'type' | 'status' | 'erro
   if (m.direction !== 'outbound' || m.status == null) return null;
   switch (m.status) {
     case 'queued':
-      return { symbol: '🕓', label: m.errorTitle ? `Queued: ${m.errorTitle}` : 'Queued', tone: 'pending' };
+      return { symbol: '◷', label: m.errorTitle ? `Queued: ${m.errorTitle}` : 'Queued', tone: 'pending' };
     case 'sent':
       return { symbol: '✓', label: 'Sent', tone: 'grey' };
     case 'delivered':

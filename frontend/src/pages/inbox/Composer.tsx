@@ -127,7 +127,7 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
         </div>
       ) : (
         <div className="compose-row">
-          {mode === 'reply' && <button className="link attach-btn" title="Attach by URL" onClick={() => setAttach({ type: 'image', link: '', caption: '' })}>📎</button>}
+          {mode === 'reply' && <button className="link attach-btn" title="Attach a file by its URL" onClick={() => setAttach({ type: 'image', link: '', caption: '' })}>Attach</button>}
           <div className="compose-input">
             {suggestions.length > 0 && (
               <ul className="canned" role="listbox">
