@@ -1,42 +1,31 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { api } from '../../api/client';
 import type { Conversation, Page } from '../../api/types';
 import { VirtualList } from '../../components/VirtualList';
 import { listTime } from '../../format/format';
 import { navigate } from '../../lib/router';
+import { matchesFilter, type ListFilter } from '../../store/filters';
 import { byActivity, useLive } from '../../store/live';
-
-export interface ListFilter {
-  status: 'open' | 'pending' | 'resolved' | 'snoozed' | 'all';
-  assignee: 'anyone' | 'me' | 'unassigned';
-  q: string;
-}
-
-/** Whether a conversation (as the live store knows it) belongs in the list as filtered. */
-export function matchesFilter(c: Conversation, f: ListFilter, meId: string | null): boolean {
-  if (f.status !== 'all' && c.status !== f.status) return false;
-  if (f.assignee === 'me' && c.assigneeId !== meId) return false;
-  if (f.assignee === 'unassigned' && c.assigneeId) return false;
-  return true;
-}
 
 const ROW = 76;
 
 export function ConversationList({ selectedId }: { selectedId: string | null }) {
-  const [filter, setFilter] = useState<ListFilter>({ status: 'open', assignee: 'anyone', q: '' });
+  const [filter, setFilter] = useState<ListFilter>({ status: 'open', assignee: 'anyone', label: '', q: '' });
+  const labels = useQuery({ queryKey: ['labels'], queryFn: () => api<string[]>('/api/labels') });
   const q = useDeferredValue(filter.q.trim());
   const conversations = useLive((s) => s.conversations);
   const typing = useLive((s) => s.typing);
   const meId = useLive((s) => s.meId);
 
   const pages = useInfiniteQuery({
-    queryKey: ['conversations', filter.status, filter.assignee, q],
+    queryKey: ['conversations', filter.status, filter.assignee, filter.label, q],
     initialPageParam: '',
     queryFn: async ({ pageParam }) => {
       const params = new URLSearchParams({ limit: '50' });
       if (filter.status !== 'all') params.set('status', filter.status);
       if (filter.assignee !== 'anyone') params.set('assignee', filter.assignee);
+      if (filter.label) params.set('label', filter.label);
       if (q) params.set('q', q);
       if (pageParam) params.set('cursor', pageParam);
       const page = await api<Page<Conversation>>(`/api/conversations?${params}`);
@@ -79,6 +68,11 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
             <option value="anyone">Anyone</option>
             <option value="me">Mine</option>
             <option value="unassigned">Unassigned</option>
+          </select>
+          <select aria-label="Label" value={filter.label} onChange={(e) => setFilter({ ...filter, label: e.target.value })}
+            onFocus={() => void labels.refetch()}>
+            <option value="">Any label</option>
+            {labels.data?.map((l) => <option key={l} value={l}>{l}</option>)}
           </select>
         </div>
       </div>
