@@ -99,9 +99,9 @@ export async function apiLogin(who) {
 }
 
 /** A customer writes (through the simulator, signed webhooks like Meta's). */
-export async function customerWrites(from, name, text) {
+export async function customerWrites(from, name, text, type = 'text') {
   const r = await fetch(`${SIMULATOR}/simulator/inbound`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, name, text }),
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, name, text, type }),
   });
   if (!r.ok) throw new Error(`simulator inbound ${r.status}: ${await r.text()}`);
 }

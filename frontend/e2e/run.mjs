@@ -105,6 +105,31 @@ try {
       await b.page.locator('[data-testid=conversation-row]', { hasText: answer }).first().waitFor();
     }],
 
+    ['a private note stays apart, a reply quotes its message, a customer\'s photo shows inline', async () => {
+      const note = `Internal: VIP customer ${run}`;
+      await a.page.click('button.tab:has-text("Private note")');
+      await a.page.fill('[data-testid=composer]', note);
+      await a.page.keyboard.press('Enter');
+      for (const { page } of [a, b]) {
+        const bubble = page.locator('[data-testid=message]', { hasText: note });
+        await bubble.waitFor();
+        if (!(await bubble.getAttribute('class')).includes('note')) throw new Error('the note is not styled as a note');
+        if ((await bubble.locator('[data-testid=tick]').count()) !== 0) throw new Error('a note shows ticks: it is never sent');
+      }
+      await a.page.click('button.tab:has-text("Reply")');
+      const quoted = `Hello from e2e ${run}`;
+      await a.page.locator('[data-testid=message]', { hasText: quoted }).first().locator('.reply-btn').click();
+      const answer = `About your first message ${run}`;
+      await a.page.fill('[data-testid=composer]', answer);
+      await a.page.keyboard.press('Enter');
+      await a.page.locator('[data-testid=message]', { hasText: answer }).locator('.quote', { hasText: quoted }).waitFor();
+      await customerWrites(customer.from, customer.name, undefined, 'image');
+      // Workers fetch the photo through the Graph API; message:updated makes it ready; the page loads it with the token.
+      await a.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
+      await b.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
+      await screenshot(a.page, 'thread');
+    }],
+
     ['an admin invites an agent who accepts and signs in', async () => {
       const token = await apiLogin(OWNER);
       const seats = await fetch(`${API}/api/admin/seats`, { headers: { authorization: `Bearer ${token}` } });
