@@ -168,6 +168,46 @@ try {
       }
       await b.page.goto(API + '/admin');
       await b.page.locator('[data-testid=member-row]', { hasText: email }).waitFor();
+      // The other admin pages: the demo number, and the audit log recording the invitation's life.
+      await b.page.click('button.tab:has-text("WhatsApp numbers")');
+      await b.page.locator('td', { hasText: '100000000000001' }).waitFor();
+      await b.page.click('button.tab:has-text("Audit log")');
+      await b.page.locator('td', { hasText: 'invite.accepted' }).first().waitFor();
+      await b.page.locator('td', { hasText: 'invite.created' }).first().waitFor();
+      await screenshot(b.page, 'audit');
+    }],
+
+    ['10,000 conversations stay smooth: only the rows in view are in the page', async () => {
+      const page = a.page;
+      await page.goto(API + '/');
+      await page.waitForSelector('[data-testid=connection][data-state=live]');
+      await page.locator('[data-testid=conversation-row]').first().waitFor();
+      // 10,000 rows older than the real ones, straight into the live store (as 200 pages of the API would).
+      await page.evaluate(() => {
+        const live = window.__inboxLive.getState();
+        const base = Object.values(live.conversations)[0];
+        const start = Date.UTC(2020, 0, 1);
+        live.mergeConversations(Array.from({ length: 10_000 }, (_, i) => ({
+          ...base, id: `synthetic-${i}`, contactName: `Synthetic ${i}`, status: 'open', labels: [],
+          lastActivityAt: new Date(start + i * 60_000).toISOString(), lastMessageAt: new Date(start + i * 60_000).toISOString(),
+        })));
+      });
+      const inPage = await page.locator('[data-testid=conversation-row]').count();
+      if (inPage > 40) throw new Error(`${inPage} rows in the page: the list is not windowed`);
+      const msPerFrame = await page.evaluate(async () => {
+        const list = document.querySelector('.rows');
+        const started = performance.now();
+        for (let i = 0; i < 60; i++) {
+          list.scrollTop += 4000;
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return (performance.now() - started) / 60;
+      });
+      console.log(`    scrolling 10,000 rows: ${msPerFrame.toFixed(1)} ms per frame`);
+      if (msPerFrame > 100) throw new Error(`scrolling takes ${msPerFrame.toFixed(0)} ms per frame`);
+      await page.evaluate(() => { const l = document.querySelector('.rows'); l.scrollTop = l.scrollHeight; });
+      await page.locator('[data-testid=conversation-row]', { hasText: 'Synthetic 0' }).waitFor();
+      if ((await page.locator('[data-testid=conversation-row]').count()) > 40) throw new Error('the list grew while scrolling');
     }],
   ], process.argv[2]);
 } finally {

@@ -215,3 +215,6 @@ export function orderedMessages(thread: Record<string, Message> | undefined): Me
   if (!thread) return [];
   return Object.values(thread).sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : a.id < b.id ? -1 : 1));
 }
+
+// For the browser tests and for debugging from the console: the live store.
+if (typeof window !== 'undefined') (window as unknown as { __inboxLive: typeof useLive }).__inboxLive = useLive;
