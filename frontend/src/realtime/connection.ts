@@ -99,7 +99,7 @@ export async function connectRealtime(hubUrl: string, resync: () => void) {
   try {
     f.startAt(await latestPosition());
   } catch {
-    /* offline at start: the connection's catch-up begins at 0 only if nothing loaded — lists reload on reconnect */
+    /* offline at start: the first catch-up replays the retained stream from 0 — slower, never wrong */
   }
   f.hold();
   await startConnection();

@@ -36,8 +36,8 @@ public static class StaticFrontend
         app.MapFallback(async context =>
         {
             // An unknown API path stays an API 404, never the app's HTML.
-            if (context.Request.Path.StartsWithSegments("/api") || !HttpMethods.IsGet(context.Request.Method)
-                && !HttpMethods.IsHead(context.Request.Method))
+            if (context.Request.Path.StartsWithSegments("/api")
+                || (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)))
             {
                 await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found",
                     type: "urn:inbox:problem:not-found").ExecuteAsync(context);

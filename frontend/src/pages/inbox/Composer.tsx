@@ -27,12 +27,11 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
   const [pick, setPick] = useState(0);
   // One key per message being sent: a retry after a network error cannot send it twice.
   const pendingKey = useRef<string | null>(null);
-  const input = useRef<HTMLTextAreaElement>(null);
   const now = useNow(15_000);
-  const window = windowState(conversation.windowClosesAt, now);
+  const serviceWindow = windowState(conversation.windowClosesAt, now);
 
   const canned = useQuery({ queryKey: ['canned'], queryFn: () => api<CannedResponse[]>('/api/canned-responses') });
-  const slash = mode === 'reply' || mode === 'note' ? /^\/(\S*)$/.exec(text) : null;
+  const slash = /^\/(\S*)$/.exec(text); // "/code": canned responses whose short code starts so
   const suggestions = slash ? (canned.data ?? []).filter((c) => c.shortCode.toLowerCase().startsWith(slash[1].toLowerCase())).slice(0, 6) : [];
 
   useEffect(() => () => stopTyping(conversation.id), [conversation.id]);
@@ -95,7 +94,7 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
     }
   }
 
-  const closed = mode === 'reply' && !window.open;
+  const closed = mode === 'reply' && !serviceWindow.open;
 
   return (
     <div className={`composer ${mode}`}>
@@ -103,8 +102,8 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
         <button className={mode === 'reply' ? 'tab active' : 'tab'} onClick={() => setMode('reply')}>Reply</button>
         <button className={mode === 'note' ? 'tab active' : 'tab'} onClick={() => setMode('note')}>Private note</button>
         <span className="spacer" />
-        <span className={`window ${window.urgent ? 'urgent' : ''} ${window.open ? '' : 'closed'}`} data-testid="window">
-          {window.open ? `24h window: ${window.label}` : window.label}
+        <span className={`window ${serviceWindow.urgent ? 'urgent' : ''} ${serviceWindow.open ? '' : 'closed'}`} data-testid="window">
+          {serviceWindow.open ? `24h window: ${serviceWindow.label}` : serviceWindow.label}
         </span>
       </div>
       {replyTo && mode === 'reply' && (
@@ -138,7 +137,7 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
                 ))}
               </ul>
             )}
-            <textarea ref={input} rows={2} value={text} data-testid="composer"
+            <textarea rows={2} value={text} data-testid="composer"
               placeholder={mode === 'note' ? 'A note only your team sees' : 'Type a reply — Enter sends, Shift+Enter for a new line, / for canned responses'}
               onChange={(e) => {
                 setText(e.target.value);
