@@ -84,9 +84,9 @@ try {
       const answer = `Reply sent while B was offline ${run}`;
       await a.page.fill('[data-testid=composer]', answer);
       await a.page.keyboard.press('Enter');
-      await a.page.locator('[data-testid=message]', { hasText: missed[2] }).waitFor();
-      await a.page.locator('[data-testid=message]', { hasText: answer }).waitFor();
-      const expected = await texts(a.page); // A stayed online: the reference order
+      // A stayed online: once it shows them all, its thread is the reference (webhooks may arrive in any order).
+      for (const text of [...missed, answer]) await a.page.locator('[data-testid=message]', { hasText: text }).waitFor();
+      const expected = await texts(a.page);
       await b.context.setOffline(false);
       await b.page.waitForSelector('[data-testid=connection][data-state=live]', { timeout: 30_000 });
       await b.page.locator('[data-testid=message]', { hasText: answer }).waitFor({ timeout: 20_000 });
@@ -105,7 +105,7 @@ try {
       await b.page.locator('[data-testid=conversation-row]', { hasText: answer }).first().waitFor();
     }],
 
-    ['a private note stays apart, a reply quotes its message, a customer\'s photo shows inline', async () => {
+    ['a private note stays apart, canned responses come on "/", a reply quotes its message, a customer\'s photo shows inline', async () => {
       const note = `Internal: VIP customer ${run}`;
       await a.page.click('button.tab:has-text("Private note")');
       await a.page.fill('[data-testid=composer]', note);
@@ -117,6 +117,19 @@ try {
         if ((await bubble.locator('[data-testid=tick]').count()) !== 0) throw new Error('a note shows ticks: it is never sent');
       }
       await a.page.click('button.tab:has-text("Reply")');
+      // A canned response created just now (by the owner, for the whole team) comes up on "/".
+      const canned = `Thanks for waiting, we are on it ${run}`;
+      const created = await fetch(`${API}/api/canned-responses`, {
+        method: 'POST', headers: { authorization: `Bearer ${await apiLogin(OWNER)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ shortCode: `wait${run}`, content: canned, scope: 'tenant' }),
+      });
+      if (created.status !== 201) throw new Error(`creating a canned response: ${created.status}`);
+      await a.page.fill('[data-testid=composer]', `/wait${run}`);
+      await a.page.locator('.canned li', { hasText: canned }).waitFor();
+      await a.page.keyboard.press('Enter'); // picks it
+      if ((await a.page.inputValue('[data-testid=composer]')) !== canned) throw new Error('the canned response was not inserted');
+      await a.page.keyboard.press('Enter'); // sends it
+      await a.page.locator('[data-testid=message][data-direction=outbound]', { hasText: canned }).waitFor();
       const quoted = `Hello from e2e ${run}`;
       await a.page.locator('[data-testid=message]', { hasText: quoted }).first().locator('.reply-btn').click();
       const answer = `About your first message ${run}`;

@@ -32,6 +32,11 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
 
   const canned = useQuery({ queryKey: ['canned'], queryFn: () => api<CannedResponse[]>('/api/canned-responses') });
   const slash = /^\/(\S*)$/.exec(text); // "/code": canned responses whose short code starts so
+  const slashing = slash !== null;
+  const refetchCanned = canned.refetch;
+  useEffect(() => {
+    if (slashing) void refetchCanned(); // typing "/" fetches the latest list: a colleague may have added one
+  }, [slashing, refetchCanned]);
   const suggestions = slash ? (canned.data ?? []).filter((c) => c.shortCode.toLowerCase().startsWith(slash[1].toLowerCase())).slice(0, 6) : [];
 
   useEffect(() => () => stopTyping(conversation.id), [conversation.id]);
