@@ -5,6 +5,7 @@ using Inbox.Api.CannedResponses;
 using Inbox.Api.Contacts;
 using Inbox.Api.Conversations;
 using Inbox.Api.Events;
+using Inbox.Api.Frontend;
 using Inbox.Api.Media;
 using Inbox.Api.Messages;
 using Inbox.Api.Settings;
@@ -12,8 +13,9 @@ using Inbox.Data;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
-// The REST API behind the web inbox: auth, conversations, messages and sending, contacts, canned responses, settings;
-// tenant administration (members, invites, seats, WhatsApp numbers, audit) and the platform operator's tenant creation.
+// The REST API behind the web inbox (which it also serves): auth, conversations, messages and sending, contacts,
+// canned responses, settings; tenant administration (members, invites, seats, WhatsApp numbers, audit) and the
+// platform operator's tenant creation.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
@@ -45,4 +47,6 @@ app.MapSeatsApi();
 app.MapChannelsApi();
 app.MapAuditApi();
 app.MapPlatformApi();       // /api/platform/tenants: X-Platform-Key
+app.MapClientConfigApi();
+app.MapStaticFrontend();  // the web inbox (frontend/dist) and its routes
 app.Run();

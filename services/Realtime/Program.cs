@@ -9,6 +9,7 @@ builder.AddRealtimeHub();
 builder.AddInboxBus(RealtimeBus.RegisterConsumers, RealtimeBus.ConfigureInstanceQueue);
 
 var app = builder.Build();
+app.UseCors();              // the web inbox connects from the Api's origin
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapInboxHealth();

@@ -10,6 +10,12 @@ public static class RealtimeHosting
     {
         var settings = RealtimeSettings.From(builder.Configuration);
         builder.Services.AddSingleton(settings);
+        // Browsers load the inbox from the Api's origin and connect here cross-origin: only the configured
+        // origins (Realtime:AllowedOrigins, comma-separated) may; the token travels in the request, not a cookie.
+        var origins = (builder.Configuration["Realtime:AllowedOrigins"] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.Services.AddCors(o => o.AddDefaultPolicy(policy =>
+            policy.WithOrigins(origins).AllowAnyHeader().WithMethods("GET", "POST").AllowCredentials()));
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 32 * 1024;       // hub calls are small; anything bigger is refused

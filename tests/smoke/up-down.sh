@@ -17,6 +17,10 @@ grep -q "agent@demo.inbox.test" "$INBOX_STATE/up.out"
 for port in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null; done
 [[ $("$ROOT/inbox" status | grep -c ' running  pid') == 5 ]]
 grep -q "Simulator      http://127.0.0.1:$((BASE + 4))/simulator" "$INBOX_STATE/up.out"
+# The web inbox is built and served by the Api, and knows where the hub is.
+grep -q "Web inbox      http://127.0.0.1:$BASE/" "$INBOX_STATE/up.out"
+curl -fsS "http://127.0.0.1:$BASE/" | grep -q '<div id="root">'
+curl -fsS "http://127.0.0.1:$BASE/api/client-config" | grep -q "http://127.0.0.1:$((BASE + 2))/hubs/inbox"
 
 # A signed webhook for the demo number becomes a conversation the demo agent can read.
 source "${INBOX_SECRETS:-$ROOT/.inbox/secrets.env}"

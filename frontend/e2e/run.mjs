@@ -1,0 +1,231 @@
+// End-to-end scenarios in real Chromium against the real services and the Cloud API simulator:
+//   node e2e/run.mjs [results.json]       (INBOX_E2E_PORT_BASE, INBOX_E2E_DB; INBOX_E2E_EXTERNAL=1 reuses a stack)
+import {
+  AGENT, API, OWNER, apiLogin, customerWrites, eventually, login, newAgentBrowser, removeProfiles,
+  runScenarios, screenshot, startStack,
+} from './harness.mjs';
+
+const run = Date.now().toString().slice(-7);
+const customer = { from: `1555${run}`, name: `E2E Customer ${run}` };
+const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
+
+async function openConversation(page, previewText) {
+  const row = page.locator('[data-testid=conversation-row]', { hasText: previewText });
+  await row.first().waitFor();
+  await row.first().click();
+  await page.waitForSelector('[data-testid=thread]');
+}
+
+const stop = await startStack();
+let a;
+let b;
+let summary;
+try {
+  a = await newAgentBrowser(); // agent A: agent@demo
+  b = await newAgentBrowser(); // agent B: owner@demo (also an admin)
+
+  summary = await runScenarios([
+    ['two agents sign in and see the live badge', async () => {
+      await a.page.goto(API + '/');
+      await a.page.waitForSelector('input[name=email]');
+      await screenshot(a.page, 'login');
+      await login(a.page, AGENT);
+      await login(b.page, OWNER);
+    }],
+
+    ['an inbound message appears in both agents\' lists and threads without a reload', async () => {
+      const first = `Hello from e2e ${run}`;
+      await customerWrites(customer.from, customer.name, first);
+      for (const { page } of [a, b]) {
+        await page.locator('[data-testid=conversation-row]', { hasText: first }).first().waitFor();
+      }
+      // B has not opened it: its row counts it unread.
+      await b.page.locator('[data-testid=conversation-row]', { hasText: first }).locator('[data-testid=unread]').waitFor();
+      for (const { page } of [a, b]) {
+        await openConversation(page, first);
+        await page.locator('[data-testid=message][data-direction=inbound]', { hasText: first }).waitFor();
+      }
+      // Still the page loaded at sign-in: nothing was reloaded.
+      const second = `Are you there? ${run}`;
+      await customerWrites(customer.from, customer.name, second);
+      for (const { page } of [a, b]) await page.locator('[data-testid=message]', { hasText: second }).waitFor();
+    }],
+
+    ['agent A types and agent B sees "typing…"', async () => {
+      await a.page.click('[data-testid=composer]');
+      await a.page.keyboard.type('Let me check', { delay: 40 });
+      await b.page.locator('[data-testid=thread-typing]', { hasText: 'typing…' }).waitFor();
+      await b.page.locator('[data-testid=row-typing]').first().waitFor();
+      await screenshot(b.page, 'typing');
+    }],
+
+    ['agent A replies (Enter sends) and the ticks move to read', async () => {
+      const reply = `Checking your order now ${run}`;
+      await a.page.fill('[data-testid=composer]', reply);
+      await a.page.keyboard.press('Enter');
+      const mine = a.page.locator('[data-testid=message][data-direction=outbound]', { hasText: reply });
+      await mine.waitFor();
+      // The simulator sends sent → delivered → read webhooks; each reaches both agents.
+      await mine.and(a.page.locator('[data-status=read]')).waitFor({ timeout: 20_000 });
+      await a.page.locator('[data-testid=message][data-status=read] .tick-blue').last().waitFor();
+      await b.page.locator('[data-testid=message][data-status=read]', { hasText: reply }).waitFor({ timeout: 20_000 });
+      await eventually(async () => (await b.page.locator('[data-testid=thread-typing]').textContent()) === '', 'typing to stop');
+      if ((await a.page.inputValue('[data-testid=composer]')) !== '') throw new Error('the composer was not cleared');
+      await screenshot(a.page, 'inbox');
+    }],
+
+    ['a dropped network and its recovery lose nothing (in order, once)', async () => {
+      await b.context.setOffline(true);
+      await b.page.evaluate(() => window.__sockets.forEach((s) => s.close(4000, 'e2e: network dropped')));
+      await b.page.waitForSelector('[data-testid=connection]:not([data-state=live])');
+      await screenshot(b.page, 'offline');
+      const missed = [1, 2, 3].map((i) => `While you were away ${i} ${run}`);
+      for (const text of missed) await customerWrites(customer.from, customer.name, text);
+      const answer = `Reply sent while B was offline ${run}`;
+      await a.page.fill('[data-testid=composer]', answer);
+      await a.page.keyboard.press('Enter');
+      // A stayed online: once it shows them all, its thread is the reference (webhooks may arrive in any order).
+      for (const text of [...missed, answer]) await a.page.locator('[data-testid=message]', { hasText: text }).waitFor();
+      const expected = await texts(a.page);
+      await b.context.setOffline(false);
+      await b.page.waitForSelector('[data-testid=connection][data-state=live]', { timeout: 30_000 });
+      await b.page.locator('[data-testid=message]', { hasText: answer }).waitFor({ timeout: 20_000 });
+      const seen = await eventually(async () => {
+        const t = await texts(b.page);
+        return t.length >= expected.length ? t : null;
+      }, 'B to show every message');
+      const tail = (list) => list.slice(list.indexOf(`Hello from e2e ${run}`));
+      if (JSON.stringify(tail(seen)) !== JSON.stringify(tail(expected))) {
+        throw new Error(`B shows ${JSON.stringify(tail(seen))}\nbut A shows ${JSON.stringify(tail(expected))}`);
+      }
+      for (const text of [...missed, answer]) {
+        if (seen.filter((t) => t === text).length !== 1) throw new Error(`"${text}" shown ${seen.filter((t) => t === text).length} times`);
+      }
+      // The list caught up too: the row's preview is the newest message.
+      await b.page.locator('[data-testid=conversation-row]', { hasText: answer }).first().waitFor();
+    }],
+
+    ['a private note stays apart, canned responses come on "/", a reply quotes its message, a customer\'s photo shows inline', async () => {
+      const note = `Internal: VIP customer ${run}`;
+      await a.page.click('button.tab:has-text("Private note")');
+      await a.page.fill('[data-testid=composer]', note);
+      await a.page.keyboard.press('Enter');
+      for (const { page } of [a, b]) {
+        const bubble = page.locator('[data-testid=message]', { hasText: note });
+        await bubble.waitFor();
+        if (!(await bubble.getAttribute('class')).includes('note')) throw new Error('the note is not styled as a note');
+        if ((await bubble.locator('[data-testid=tick]').count()) !== 0) throw new Error('a note shows ticks: it is never sent');
+      }
+      await a.page.click('button.tab:has-text("Reply")');
+      // A canned response created just now (by the owner, for the whole team) comes up on "/".
+      const canned = `Thanks for waiting, we are on it ${run}`;
+      const created = await fetch(`${API}/api/canned-responses`, {
+        method: 'POST', headers: { authorization: `Bearer ${await apiLogin(OWNER)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ shortCode: `wait${run}`, content: canned, scope: 'tenant' }),
+      });
+      if (created.status !== 201) throw new Error(`creating a canned response: ${created.status}`);
+      await a.page.fill('[data-testid=composer]', `/wait${run}`);
+      await a.page.locator('.canned li', { hasText: canned }).waitFor();
+      await a.page.keyboard.press('Enter'); // picks it
+      if ((await a.page.inputValue('[data-testid=composer]')) !== canned) throw new Error('the canned response was not inserted');
+      await a.page.keyboard.press('Enter'); // sends it
+      await a.page.locator('[data-testid=message][data-direction=outbound]', { hasText: canned }).waitFor();
+      const quoted = `Hello from e2e ${run}`;
+      await a.page.locator('[data-testid=message]', { hasText: quoted }).first().locator('.reply-btn').click();
+      const answer = `About your first message ${run}`;
+      await a.page.fill('[data-testid=composer]', answer);
+      await a.page.keyboard.press('Enter');
+      await a.page.locator('[data-testid=message]', { hasText: answer }).locator('.quote', { hasText: quoted }).waitFor();
+      await customerWrites(customer.from, customer.name, undefined, 'image');
+      // Workers fetch the photo through the Graph API; message:updated makes it ready; the page loads it with the token.
+      await a.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
+      await b.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
+      await screenshot(a.page, 'thread');
+    }],
+
+    ['an admin invites an agent who accepts and signs in', async () => {
+      const token = await apiLogin(OWNER);
+      const seats = await fetch(`${API}/api/admin/seats`, { headers: { authorization: `Bearer ${token}` } });
+      if (!seats.ok) throw new Error(`GET /api/admin/seats: ${seats.status}`);
+      if ((await seats.json()).free < 1) {
+        await fetch(`${API}/api/admin/seats`, {
+          method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ limit: 100, countPendingInvites: true }),
+        });
+      }
+      const email = `invited-${run}@e2e.inbox.test`;
+      await b.page.goto(API + '/admin');
+      await b.page.locator('[data-testid=seats]').waitFor();
+      await b.page.fill('input[aria-label="Invite email"]', email);
+      await b.page.selectOption('select[aria-label="Invite role"]', 'agent');
+      await b.page.click('form.inline-form button[type=submit]');
+      const link = (await b.page.locator('[data-testid=invite-link] code').textContent()).trim();
+      await screenshot(b.page, 'admin');
+
+      const c = await newAgentBrowser();
+      try {
+        await c.page.goto(link);
+        await c.page.fill('input[name=name]', `Invited ${run}`);
+        await c.page.fill('input[name=password]', 'invited-password-1');
+        await c.page.click('button[type=submit]');
+        await c.page.waitForSelector('[data-testid=connection][data-state=live]');
+        if ((await c.page.textContent('[data-testid=me]')) !== `Invited ${run}`) throw new Error('not signed in as the invitee');
+        await c.page.click('text=Sign out');
+        await login(c.page, { email, password: 'invited-password-1' });
+        // The invitation is used up.
+        await c.page.goto(link);
+        await c.page.locator('text=already used').waitFor();
+      } finally {
+        await c.context.close();
+      }
+      await b.page.goto(API + '/admin');
+      await b.page.locator('[data-testid=member-row]', { hasText: email }).waitFor();
+      // The other admin pages: the demo number, and the audit log recording the invitation's life.
+      await b.page.click('button.tab:has-text("WhatsApp numbers")');
+      await b.page.locator('td', { hasText: '100000000000001' }).waitFor();
+      await b.page.click('button.tab:has-text("Audit log")');
+      await b.page.locator('td', { hasText: 'invite.accepted' }).first().waitFor();
+      await b.page.locator('td', { hasText: 'invite.created' }).first().waitFor();
+      await screenshot(b.page, 'audit');
+    }],
+
+    ['10,000 conversations stay smooth: only the rows in view are in the page', async () => {
+      const page = a.page;
+      await page.goto(API + '/');
+      await page.waitForSelector('[data-testid=connection][data-state=live]');
+      await page.locator('[data-testid=conversation-row]').first().waitFor();
+      // 10,000 rows older than the real ones, straight into the live store (as 200 pages of the API would).
+      await page.evaluate(() => {
+        const live = window.__inboxLive.getState();
+        const base = Object.values(live.conversations)[0];
+        const start = Date.UTC(2020, 0, 1);
+        live.mergeConversations(Array.from({ length: 10_000 }, (_, i) => ({
+          ...base, id: `synthetic-${i}`, contactName: `Synthetic ${i}`, status: 'open', labels: [],
+          lastActivityAt: new Date(start + i * 60_000).toISOString(), lastMessageAt: new Date(start + i * 60_000).toISOString(),
+        })));
+      });
+      const inPage = await page.locator('[data-testid=conversation-row]').count();
+      if (inPage > 40) throw new Error(`${inPage} rows in the page: the list is not windowed`);
+      const msPerFrame = await page.evaluate(async () => {
+        const list = document.querySelector('.rows');
+        const started = performance.now();
+        for (let i = 0; i < 60; i++) {
+          list.scrollTop += 4000;
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return (performance.now() - started) / 60;
+      });
+      console.log(`    scrolling 10,000 rows: ${msPerFrame.toFixed(1)} ms per frame`);
+      if (msPerFrame > 100) throw new Error(`scrolling takes ${msPerFrame.toFixed(0)} ms per frame`);
+      await page.evaluate(() => { const l = document.querySelector('.rows'); l.scrollTop = l.scrollHeight; });
+      await page.locator('[data-testid=conversation-row]', { hasText: 'Synthetic 0' }).waitFor();
+      if ((await page.locator('[data-testid=conversation-row]').count()) > 40) throw new Error('the list grew while scrolling');
+    }],
+  ], process.argv[2]);
+} finally {
+  await a?.context.close().catch(() => {});
+  await b?.context.close().catch(() => {});
+  removeProfiles();
+  await stop();
+}
+process.exit(summary && summary.failed === 0 && summary.passed > 0 ? 0 : 1);
