@@ -31,7 +31,7 @@ public sealed class Latencies
     public static double Percentile(IReadOnlyList<double> sorted, double p)
     {
         if (sorted.Count == 0) return 0;
-        var rank = (int)Math.Ceiling(p / 100 * sorted.Count);
+        var rank = (int)Math.Ceiling(p * sorted.Count / 100 - 1e-9); // 99.9 / 100 * 1000 is 999.0000000000001 in doubles
         return sorted[Math.Clamp(rank, 1, sorted.Count) - 1];
     }
 

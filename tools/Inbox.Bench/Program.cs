@@ -8,6 +8,9 @@ var target = BenchTarget.FromEnvironment(options);
 var scenarios = new (string Key, Func<IReadOnlyList<BenchTenant>, Task<ScenarioResult>> Run)[]
 {
     ("ingest", tenants => SteadyIngest.RunAsync(target, tenants, options, CancellationToken.None)),
+    ("e2e", tenants => EndToEnd.RunAsync(target, tenants, options, alone: options.Scenario == "e2e", CancellationToken.None)),
+    ("typing", tenants => Typing.RunAsync(target, tenants, options, CancellationToken.None)),
+    ("connections", tenants => Connections.RunAsync(target, tenants, options, CancellationToken.None)),
     ("ceiling", tenants => Ceiling.RunAsync(target, tenants, options, CancellationToken.None)),
 };
 var chosen = options.Scenario == "all" ? scenarios : scenarios.Where(s => s.Key == options.Scenario).ToArray();

@@ -80,12 +80,24 @@ public sealed class WebhookLoad : IDisposable
         return (requests, Stopwatch.GetElapsedTime(start));
     }
 
-    private async Task SendAsync(BenchTenant tenant, long due)
+    /// <summary>One message from this customer, acknowledged (or throws).</summary>
+    public async Task SendOneAsync(BenchTenant tenant, string from, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await SendAsync(tenant, Stopwatch.GetTimestamp(), from);
+            if (Statuses.GetValueOrDefault(200) > 0) return;
+            if (attempt == 5) throw new InvalidOperationException($"WebhookIngest does not acknowledge: {string.Join(", ", Statuses)}");
+            await Task.Delay(1000, cancellationToken);
+        }
+    }
+
+    private async Task SendAsync(BenchTenant tenant, long due, string? from = null)
     {
         await Task.Yield(); // build, sign and send off the scheduling loop
         var sequence = Interlocked.Increment(ref _sequence);
         var wamid = $"{RunPrefix}{sequence:D9}";
-        var body = Envelope(tenant, wamid, sequence);
+        var body = Envelope(tenant, wamid, sequence, from ?? $"49170{tenant.Index:D3}{sequence % CustomersPerTenant:D5}");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/whatsapp") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.Add(WebhookSignature.HeaderName, "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(_secret, body)));
@@ -107,10 +119,9 @@ public sealed class WebhookLoad : IDisposable
     }
 
     /// <summary>The documented envelope shape: one entry, one change, one contact, one text message.</summary>
-    private static byte[] Envelope(BenchTenant tenant, string wamid, long sequence)
+    private static byte[] Envelope(BenchTenant tenant, string wamid, long sequence, string from)
     {
-        var customer = sequence % CustomersPerTenant;
-        var from = $"49170{tenant.Index:D3}{customer:D5}";
+        var customer = from[^4..];
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes(
             $$$"""{"object":"whatsapp_business_account","entry":[{"id":"bench-waba-{{{tenant.Index}}}","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1555700{{{tenant.Index:D4}}}","phone_number_id":"{{{tenant.PhoneNumberId}}}"},"contacts":[{"profile":{"name":"Bench customer {{{customer}}}"},"wa_id":"{{{from}}}"}],"messages":[{"from":"{{{from}}}","id":"{{{wamid}}}","timestamp":"{{{timestamp}}}","type":"text","text":{"body":"Bench message {{{sequence}}}: hello, is my order on its way?"}}]}}]}]}""");
