@@ -13,7 +13,8 @@ namespace Inbox.WebhookIngest;
 
 /// <summary>
 /// One change of an envelope, for the tenant that owns its phone_number_id: statuses, then messages and reactions,
-/// each under its own savepoint; then the list rows of the conversations it touched; then its outbox events.
+/// each under its own savepoint; then the list rows of the conversations it touched. Its outbox events (<see cref="Outbox"/>)
+/// are written by WebhookIngestor together with the ledger row.
 /// </summary>
 internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContext db, TenantContext tenant, IngestReport report)
 {
