@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inbox.Contracts;
 using Inbox.Data;
+using Inbox.Data.Entities;
 using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Inbox.WhatsApp;
@@ -12,7 +13,8 @@ namespace Inbox.WebhookIngest;
 
 /// <summary>
 /// One change of an envelope, for the tenant that owns its phone_number_id: statuses, then messages and reactions,
-/// each under its own savepoint; then the list rows of the conversations it touched; then its outbox events.
+/// each under its own savepoint; then the list rows of the conversations it touched. Its outbox events (<see cref="Outbox"/>)
+/// are written by WebhookIngestor together with the ledger row.
 /// </summary>
 internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContext db, TenantContext tenant, IngestReport report)
 {
@@ -28,7 +30,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
             return;
         }
-        if (await ResolveChannelAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
+        if (await ResolveAndLockAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
         {
             report.AddUnknownNumber(change.PhoneNumberId);
             return;
@@ -40,9 +42,6 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         }
         (_channelId, _tenantId) = (channelId, tenantId);
         tenant.Set(tenantId);
-        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
-            await setTenant.ExecuteNonQueryAsync(cancellationToken);
-        await connection.LockTenantStreamAsync(tenantId, cancellationToken); // first, before any row (see TenantStreamLock)
 
         foreach (var item in change.Statuses) await StatusAsync(item, cancellationToken);
         foreach (var item in change.Messages) await MessageAsync(item, change.Value, cancellationToken);
@@ -53,16 +52,37 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
                      .Where(c => _touchedConversations.Contains(c.Id)).Select(Snapshots.Conversation)
                      .ToListAsync(cancellationToken))
             _events.Add(new ConversationUpdated(tenantId, conversation));
-        await InsertOutboxAsync(cancellationToken);
     }
 
-    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveChannelAsync(string? phoneNumberId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The events this change caused, for its tenant; WebhookIngestor writes them with the ledger row in one round
+    /// trip. The stream lock they need is held since <see cref="ResolveAndLockAsync"/>.
+    /// </summary>
+    public (Guid TenantId, IReadOnlyList<OutboxMessage> Rows)? Outbox =>
+        _events.Count == 0 ? null : (_tenantId, _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList());
+
+    /// <summary>
+    /// One round trip: the number's channel and tenant, the tenant set for the rest of the transaction, and the
+    /// tenant's stream row locked — first, before any other row (see TenantStreamLock). A disabled number is
+    /// reported as such and, like an unknown one, sets and locks nothing.
+    /// </summary>
+    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveAndLockAsync(string? phoneNumberId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(phoneNumberId)) return null;
-        await using var command = new NpgsqlCommand("select channel_id, tenant_id, active from resolve_channel($1)", connection);
-        command.Parameters.Add(new() { Value = phoneNumberId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("select channel_id, tenant_id, active, case when active then set_config('app.tenant_id', tenant_id::text, true) end from resolve_channel($1)"),
+                new(TenantStreamLock.EnsureFor("(select tenant_id from resolve_channel($1) where active)")),
+                new(TenantStreamLock.LockFor("(select tenant_id from resolve_channel($1) where active)")),
+            },
+        };
+        foreach (var command in batch.BatchCommands) command.Parameters.Add(new NpgsqlParameter { Value = phoneNumberId });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        (Guid, Guid, bool)? channel = await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
+        while (await reader.NextResultAsync(cancellationToken)) { } // the lock statements run as the reader moves past them
+        return channel;
     }
 
     private async Task StatusAsync(JsonElement item, CancellationToken cancellationToken)
@@ -226,24 +246,6 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddRejected(itemId, $"{ex.SqlState}: {ex.MessageText}");
             return null;
         }
-    }
-
-    private async Task InsertOutboxAsync(CancellationToken cancellationToken)
-    {
-        if (_events.Count == 0) return;
-        var rows = _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList();
-        await using var command = new NpgsqlCommand("""
-            insert into outbox (tenant_id, message_type, payload, streamed, conversation_id)
-            select $1, t, p::jsonb, s, c
-            from unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[]) with ordinality as u(t, p, s, c, n)
-            order by n
-            """, connection);
-        command.Parameters.Add(Param(_tenantId));
-        command.Parameters.Add(new() { Value = rows.Select(r => r.MessageType).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Payload).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Streamed).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.ConversationId).ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static NpgsqlParameter Param<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };

@@ -3,10 +3,13 @@ using Inbox.WebhookIngest;
 
 // WhatsApp Cloud API webhooks: verify the signature, persist first, answer 200 after the commit, publish after.
 var builder = WebApplication.CreateBuilder(args);
+var gate = IngestGate.From(builder.Configuration);
+builder.Configuration["Database:MaxPoolSize"] ??= IngestGate.PoolSizeFor(gate.MaxConcurrency).ToString(System.Globalization.CultureInfo.InvariantCulture);
 builder.AddInboxDefaults();
 builder.AddInboxBus();
 builder.AddOutboxRelay();
 builder.Services.AddSingleton(WebhookSettings.From(builder.Configuration));
+builder.Services.AddSingleton(gate);
 builder.Services.AddScoped<WebhookIngestor>();
 builder.Services.AddSingleton<ChannelHealthRecorder>();
 builder.Services.AddScoped<LedgerReplay>();

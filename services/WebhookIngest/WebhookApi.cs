@@ -35,7 +35,7 @@ public static class WebhookApi
     /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, ChannelHealthRecorder health,
+        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate, ChannelHealthRecorder health,
         ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -50,6 +50,12 @@ public static class WebhookApi
             return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        using var turn = await gate.EnterAsync(cancellationToken);
+        if (turn is null)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem("Too many webhooks at once; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         try
         {
             JsonDocument document;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inbox.Contracts;
 using Inbox.Data;
+using Inbox.Data.Entities;
 using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Inbox.WhatsApp;
@@ -50,27 +51,55 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
             new DbContextOptionsBuilder<InboxDbContext>().UseNpgsql(connection).Options, tenant);
         await db.Database.UseTransactionAsync(transaction, cancellationToken);
 
+        var outbox = new List<(Guid TenantId, IReadOnlyList<OutboxMessage> Rows)>();
         foreach (var change in WebhookEnvelope.Changes(root))
-            await new ChangeIngestion(connection, db, tenant, report).RunAsync(change, cancellationToken);
+        {
+            var ingestion = new ChangeIngestion(connection, db, tenant, report);
+            await ingestion.RunAsync(change, cancellationToken);
+            if (ingestion.Outbox is { } events) outbox.Add(events);
+        }
 
-        await using (var ledger = ledgerId is { } id
-            ? new NpgsqlCommand("""
+        // The events and the ledger row in one round trip; each tenant's events under that tenant (row-level security).
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var (tenantId, rows) in outbox)
+        {
+            batch.BatchCommands.Add(new("select set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenantId.ToString() } } });
+            batch.BatchCommands.Add(OutboxInsert(tenantId, rows));
+        }
+        batch.BatchCommands.Add(ledgerId is { } id
+            ? new NpgsqlBatchCommand("""
                 update webhook_ledger set outcome = $1, detail = $2, replayed_at = now(), replay_count = replay_count + 1
                 where id = $3
-                """, connection) { Parameters = { new() { Value = id } } }
-            : new NpgsqlCommand(
-                "insert into webhook_ledger (outcome, detail, signature, body) values ($1, $2, $3, $4)", connection)
+                """) { Parameters = { Outcome(report), Detail(report), new() { Value = id } } }
+            : new NpgsqlBatchCommand("insert into webhook_ledger (outcome, detail, signature, body) values ($1, $2, $3, $4)")
             {
-                Parameters = { new() { Value = signature! }, new() { Value = body! } },
-            })
-        {
-            ledger.Parameters.Insert(0, new() { Value = report.Outcome });
-            ledger.Parameters.Insert(1, new() { Value = report.ToJson(), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            await ledger.ExecuteNonQueryAsync(cancellationToken);
-        }
+                Parameters = { Outcome(report), Detail(report), new() { Value = signature! }, new() { Value = body! } },
+            });
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (report.Rejected.Count > 0)
             logger.LogWarning("Webhook stored with {Count} rejected items: {Items}", report.Rejected.Count, report.ToJson());
         return report;
     }
+
+    private static NpgsqlParameter Outcome(IngestReport report) => new() { Value = report.Outcome };
+
+    private static NpgsqlParameter Detail(IngestReport report) => new() { Value = report.ToJson(), NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static NpgsqlBatchCommand OutboxInsert(Guid tenantId, IReadOnlyList<OutboxMessage> rows) => new("""
+        insert into outbox (tenant_id, message_type, payload, streamed, conversation_id)
+        select $1, t, p::jsonb, s, c
+        from unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[]) with ordinality as u(t, p, s, c, n)
+        order by n
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = tenantId },
+            new() { Value = rows.Select(r => r.MessageType).ToArray() },
+            new() { Value = rows.Select(r => r.Payload).ToArray() },
+            new() { Value = rows.Select(r => r.Streamed).ToArray() },
+            new() { Value = rows.Select(r => r.ConversationId).ToArray() },
+        },
+    };
 }

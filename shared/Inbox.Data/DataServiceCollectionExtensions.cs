@@ -11,12 +11,15 @@ public static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// The database as every service sees it: one pooled data source for the application role (ConnectionStrings:Inbox),
-    /// the scoped tenant, the DbContext bound to it, the outbox signal, and the secret protector.
+    /// the scoped tenant, the DbContext bound to it, the outbox signal, and the secret protector. Database:MaxPoolSize
+    /// caps the pool (PostgreSQL's max_connections is shared by every service and instance).
     /// </summary>
     public static IServiceCollection AddInboxData(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString("Inbox")
             ?? throw new InvalidOperationException("ConnectionStrings:Inbox is not configured.");
+        if (configuration.GetValue<int?>("Database:MaxPoolSize") is { } maxPoolSize)
+            connectionString = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString;
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddScoped<TenantContext>();
         services.AddDbContext<InboxDbContext>((sp, options) => options

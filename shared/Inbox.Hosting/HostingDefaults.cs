@@ -17,6 +17,10 @@ public static class HostingDefaults
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        // ASP.NET Core writes ~5 Information lines per request (start, endpoint, result, finish): under load that
+        // costs more than the request. Its warnings and errors still show; Logging:LogLevel:Microsoft.AspNetCore overrides.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddProblemDetails();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddInboxData(builder.Configuration);

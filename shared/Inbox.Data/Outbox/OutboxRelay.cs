@@ -9,7 +9,8 @@ namespace Inbox.Data.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows to RabbitMQ through MassTransit. Claims a batch with FOR UPDATE SKIP LOCKED
-/// (several relays never publish the same row at once), publishes each row with its tenant header and a
+/// (several relays never publish the same row at once), publishes each row (tenants side by side, each tenant's
+/// rows in order) with its tenant header and a
 /// message id derived from the row, and marks the batch published only after the broker confirmed every publish.
 /// A broker outage only delays: the publish times out, the claim rolls back, and the rows wait for the next try.
 /// Delivery is at least once; consumers de-duplicate on the message id.
@@ -64,16 +65,22 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PublishTimeout);
-        foreach (var row in rows)
+        // A tenant's events are published one after the other, each confirmed before the next, so they leave in
+        // stream order; tenants are independent, so theirs overlap (one confirm round trip per event in a row
+        // was the relay's ceiling under load, seconds behind the commits: see docs/performance.md).
+        await Task.WhenAll(rows.GroupBy(r => r.TenantId).Select(async tenantRows =>
         {
-            var type = OutboxEvents.ResolveType(row.Type);
-            var message = JsonSerializer.Deserialize(row.Payload, type, OutboxEvents.Json)!;
-            await bus.Publish(message, type, context =>
+            foreach (var row in tenantRows)
             {
-                context.MessageId = MessageIdFor(row.Id);
-                context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
-            }, timeout.Token);
-        }
+                var type = OutboxEvents.ResolveType(row.Type);
+                var message = JsonSerializer.Deserialize(row.Payload, type, OutboxEvents.Json)!;
+                await bus.Publish(message, type, context =>
+                {
+                    context.MessageId = MessageIdFor(row.Id);
+                    context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
+                }, timeout.Token);
+            }
+        }));
 
         await using (var mark = new NpgsqlCommand("select outbox_mark_published($1)", connection, transaction))
         {

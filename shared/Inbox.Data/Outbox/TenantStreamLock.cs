@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Inbox.Data.Outbox;
 
@@ -13,9 +12,6 @@ namespace Inbox.Data.Outbox;
 /// </summary>
 public static class TenantStreamLock
 {
-    private const string Ensure = "insert into tenant_streams (tenant_id, position) values ($1, 0) on conflict (tenant_id) do nothing";
-    private const string Lock = "select 1 from tenant_streams where tenant_id = $1 for update";
-
     public static async Task LockTenantStreamAsync(this InboxDbContext db, CancellationToken cancellationToken)
     {
         var tenantId = db.CurrentTenantId ?? throw new InvalidOperationException("No tenant is set.");
@@ -24,17 +20,12 @@ public static class TenantStreamLock
         await db.Database.ExecuteSqlAsync($"select 1 from tenant_streams where tenant_id = {tenantId} for update", cancellationToken);
     }
 
-    /// <summary>The same, on a raw connection inside its transaction (WebhookIngest).</summary>
-    public static async Task LockTenantStreamAsync(this NpgsqlConnection connection, Guid tenantId, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new(Ensure) { Parameters = { new() { Value = tenantId } } },
-                new(Lock) { Parameters = { new() { Value = tenantId } } },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <summary>
+    /// The same two statements for a tenant given as a SQL expression, for a raw connection inside its transaction
+    /// (WebhookIngest batches them with its number lookup: one round trip).
+    /// </summary>
+    public static string EnsureFor(string tenantIdSql) =>
+        $"insert into tenant_streams (tenant_id, position) select t, 0 from {tenantIdSql} as s(t) where t is not null on conflict (tenant_id) do nothing";
+
+    public static string LockFor(string tenantIdSql) => $"select 1 from tenant_streams where tenant_id = {tenantIdSql} for update";
 }
