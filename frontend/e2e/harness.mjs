@@ -106,6 +106,13 @@ export async function customerWrites(from, name, text, type = 'text') {
   if (!r.ok) throw new Error(`simulator inbound ${r.status}: ${await r.text()}`);
 }
 
+/** A call to the simulator's control API (JSON in and out). */
+export async function simulator(path, body) {
+  const r = await fetch(`${SIMULATOR}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`simulator ${path}: ${r.status} ${await r.text()}`);
+  return r.json().catch(() => null);
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

@@ -2,7 +2,7 @@
 //   node e2e/run.mjs [results.json]       (INBOX_E2E_PORT_BASE, INBOX_E2E_DB; INBOX_E2E_EXTERNAL=1 reuses a stack)
 import {
   AGENT, API, OWNER, apiLogin, customerWrites, eventually, login, newAgentBrowser, removeProfiles,
-  runScenarios, screenshot, startStack,
+  runScenarios, screenshot, simulator, startStack,
 } from './harness.mjs';
 
 const run = Date.now().toString().slice(-7);
@@ -141,6 +141,47 @@ try {
       await a.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
       await b.page.locator('[data-testid=message][data-direction=inbound] img.media-img[src^="blob:"]').last().waitFor({ timeout: 30_000 });
       await screenshot(a.page, 'thread');
+    }],
+
+    ['a send WhatsApp refuses shows failed, with its code and reason', async () => {
+      await simulator('/simulator/failures', { code: 131026, count: 1 }); // accepted, then failed by webhook
+      const doomed = `This one cannot be delivered ${run}`;
+      await a.page.fill('[data-testid=composer]', doomed);
+      await a.page.keyboard.press('Enter');
+      const bubble = a.page.locator('[data-testid=message][data-status=failed]', { hasText: doomed });
+      await bubble.waitFor({ timeout: 20_000 });
+      const reason = await bubble.locator('.fail-reason').textContent();
+      if (!reason.includes('131026')) throw new Error(`the failure shows "${reason}"`);
+      await b.page.locator('[data-testid=message][data-status=failed]', { hasText: doomed }).waitFor();
+    }],
+
+    ['after 24 hours without a customer message the composer offers templates only', async () => {
+      const from = `1556${run}`;
+      const name = `Yesterday Customer ${run}`;
+      const written = Math.floor(Date.now() / 1000) - 25 * 3600;
+      await simulator('/simulator/inject?wait=true', {
+        object: 'whatsapp_business_account',
+        entry: [{ id: '200000000000001', changes: [{ field: 'messages', value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550001111', phone_number_id: '100000000000001' },
+          contacts: [{ profile: { name }, wa_id: from }],
+          messages: [{ from, id: `wamid.e2e.yesterday.${run}`, timestamp: String(written), type: 'text', text: { body: `Question from yesterday ${run}` } }],
+        } }] }],
+      });
+      await a.page.fill('input[aria-label=Search]', name);
+      await openConversation(a.page, name);
+      await a.page.locator('[data-testid=window]', { hasText: 'Window closed' }).waitFor();
+      const picker = a.page.locator('[data-testid=template-picker]');
+      await picker.waitFor();
+      if ((await a.page.locator('[data-testid=composer]').count()) !== 0) throw new Error('free text is offered after the window closed');
+      await picker.locator('select').selectOption({ label: 'order_update (en_US)' });
+      await picker.locator('input[aria-label="Template parameter {{1}}"]').fill('Yara');
+      await picker.locator('input[aria-label="Template parameter {{2}}"]').fill(`#${run}`);
+      await picker.locator('button', { hasText: 'Send template' }).click();
+      await a.page.locator('[data-testid=message][data-direction=outbound]', { hasText: `Hi Yara, your order #${run} is on its way.` }).waitFor();
+      await a.page.locator('[data-testid=message][data-direction=outbound][data-status=read]').first().waitFor({ timeout: 20_000 });
+      await screenshot(a.page, 'template');
+      await a.page.fill('input[aria-label=Search]', '');
     }],
 
     ['an admin invites an agent who accepts and signs in', async () => {

@@ -8,6 +8,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export INBOX_STATE; INBOX_STATE=$(mktemp -d)
 BASE=${INBOX_SMOKE_PORT_BASE:-15080}
 export INBOX_PORT_BASE=$BASE INBOX_DB=${INBOX_SMOKE_DB:-inbox_smoke}
+# Its own vhost too: on a broker shared with other stacks, their Workers would take its sends (and Realtime drop
+# its events as duplicates of theirs: outbox message ids repeat across databases).
+export INBOX_VHOST=${INBOX_SMOKE_VHOST:-inbox-smoke}
 cleanup() { "$ROOT/inbox" down >/dev/null 2>&1 || true; rm -rf "$INBOX_STATE"; }
 trap cleanup EXIT
 

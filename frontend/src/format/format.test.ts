@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
-import { dayLabel, fileSize, listTime, needsDivider, tickFor, windowState } from './format';
+import { dayLabel, fileSize, listTime, needsDivider, placeholdersOf, tickFor, windowState } from './format';
 
 const out = (status: string | null, over: Partial<Message> = {}) =>
   ({ direction: 'outbound', type: 'text', status, errorCode: null, errorTitle: null, errorDetails: null, ...over }) as Message;
@@ -82,5 +82,12 @@ describe('file sizes', () => {
     expect(fileSize(20_480)).toBe('20 KB');
     expect(fileSize(1_300_000)).toBe('1.2 MB');
     expect(fileSize(null)).toBe('');
+  });
+});
+
+describe('template placeholders', () => {
+  it('lists each placeholder once, in order', () => {
+    expect(placeholdersOf('Hi {{1}}, your order {{2}} is on its way, {{1}}.')).toEqual(['{{1}}', '{{2}}']);
+    expect(placeholdersOf('Hello World!')).toEqual([]);
   });
 });

@@ -106,3 +106,8 @@ export function summary(m: Pick<Message, 'type' | 'text' | 'media' | 'content'>)
   };
   return [names[m.type] ?? m.type, caption].filter(Boolean).join(' ');
 }
+
+/** The distinct {{placeholders}} of a template body, in order of first use (each needs a parameter). */
+export function placeholdersOf(body: string): string[] {
+  return [...new Set([...body.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map((m) => m[0]))];
+}
