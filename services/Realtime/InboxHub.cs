@@ -41,7 +41,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
         await base.OnDisconnectedAsync(exception);
     }
 
-    /// <summary>Opens a conversation: its room's events (ticks, reactions, typing) reach this connection.</summary>
+    /// <summary>Opens a conversation: its room's events (ticks, reactions, agents' messages) reach this connection.</summary>
     public async Task JoinConversation(Guid conversationId)
     {
         // The query filter and row-level security both limit this to the caller's tenant.
@@ -60,7 +60,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
     }
 
     /// <summary>
-    /// Called as the agent types (any rate). Others in the room hear typing:start at most once per throttle
+    /// Called as the agent types (any rate). The tenant's other agents hear typing:start at most once per throttle
     /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call.
     /// </summary>
     public void StartTyping(Guid conversationId, bool isPrivate)

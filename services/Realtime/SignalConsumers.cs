@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Inbox.Realtime;
 
-/// <summary>typing:start / typing:stop to the conversation's room here, the typist's own connection excluded.</summary>
+/// <summary>typing:start / typing:stop to the tenant's agents here, the typist's own connection excluded.</summary>
 public sealed class AgentTypingConsumer(IHubContext<InboxHub> hub) : IConsumer<AgentTyping>
 {
     public Task Consume(ConsumeContext<AgentTyping> context)
     {
         var m = context.Message;
-        return SlowClients.SendAsync(token => hub.Clients.GroupExcept(RealtimeGroups.Conversation(m.ConversationId), [m.ConnectionId])
+        // To the whole tenant, not only the conversation's room: agents see "typing…" on the list's rows too.
+        return SlowClients.SendAsync(token => hub.Clients.GroupExcept(RealtimeGroups.Tenant(m.TenantId), [m.ConnectionId])
             .SendAsync(m.Typing ? HubEvents.TypingStart : HubEvents.TypingStop,
                 new { m.ConversationId, m.UserId, m.UserName, m.IsPrivate }, token), context.CancellationToken);
     }
