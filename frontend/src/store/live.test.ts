@@ -87,6 +87,13 @@ describe('live store', () => {
     expect(s().typing.c1).toEqual({});
   });
 
+  it('ignores the signed-in agent\'s own typing from another tab', () => {
+    s().applyEvent(HubEvents.TypingStart, { conversationId: 'c1', userId: 'me', userName: 'Me', isPrivate: false });
+    expect(s().typing.c1).toBeUndefined();
+    s().applyEvent(HubEvents.TypingStart, { conversationId: 'c1', userId: 'u2', userName: 'Bea', isPrivate: false });
+    expect(Object.keys(s().typing.c1)).toEqual(['u2']);
+  });
+
   it('orders the list by latest activity and a thread by time', () => {
     const a = conversation('a', { lastActivityAt: '2026-12-01T10:00:00Z' });
     const b = conversation('b', { lastActivityAt: '2026-12-01T11:00:00Z' });

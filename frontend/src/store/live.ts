@@ -161,6 +161,7 @@ export const useLive = create<LiveState>((set, get) => ({
         break;
       }
       case HubEvents.TypingStart: {
+        if (p.userId === get().meId) break; // the same agent typing in another tab is not "someone typing"
         const conversationId = p.conversationId as string;
         const typist: Typist = {
           userId: p.userId as string,
