@@ -12,8 +12,6 @@ namespace Inbox.WebhookIngest;
 /// </summary>
 public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<ChannelHealthRecorder> logger)
 {
-    private const int MaxNumbers = 10;
-
     // "Last webhook" is a health signal, not a log: writing it for every webhook would put one hot row update on
     // each number's busiest path (a thousand a second under load). Once per number per interval is enough.
     private static readonly long RecordInterval = TimeSpan.FromSeconds(5).Ticks;
@@ -23,7 +21,7 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
     public async Task WebhookSeenAsync(JsonElement root, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow.Ticks;
-        var numbers = PhoneNumberIds(root).Where(number => IsDue(number, now)).ToArray();
+        var numbers = NamedNumbers.Of(root).Where(number => IsDue(number, now)).ToArray();
         if (numbers.Length == 0) return;
         try
         {
@@ -43,17 +41,7 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
     /// </summary>
     public async Task SignatureFailedAsync(byte[] body, CancellationToken cancellationToken)
     {
-        string[] numbers;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            numbers = PhoneNumberIds(document.RootElement);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-        foreach (var number in numbers)
+        foreach (var number in NamedNumbers.Of(body))
         {
             try
             {
@@ -74,19 +62,5 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
     {
         var last = _lastRecorded.GetOrAdd(number, 0L);
         return now - last >= RecordInterval && _lastRecorded.TryUpdate(number, now, last);
-    }
-
-    /// <summary>The distinct phone_number_ids an envelope names (digits only, a few at most).</summary>
-    private static string[] PhoneNumberIds(JsonElement root)
-    {
-        try
-        {
-            return WebhookEnvelope.Changes(root).Select(c => c.PhoneNumberId)
-                .Where(id => id is { Length: > 0 and <= 64 } && id.All(char.IsAsciiDigit)).Distinct().Take(MaxNumbers).ToArray()!;
-        }
-        catch (InvalidOperationException)
-        {
-            return []; // a shape the walker does not know
-        }
     }
 }

@@ -12,6 +12,7 @@ builder.Services.AddSingleton(WebhookSettings.From(builder.Configuration));
 builder.Services.AddSingleton(gate);
 builder.Services.AddScoped<WebhookIngestor>();
 builder.Services.AddSingleton<ChannelHealthRecorder>();
+builder.Services.AddSingleton<ChannelOwnApps>();      // numbers on their tenant's own Meta app
 builder.Services.AddScoped<LedgerReplay>();
 
 var app = builder.Build();

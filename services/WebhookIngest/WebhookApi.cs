@@ -17,15 +17,22 @@ public static class WebhookApi
         group.MapPost("/", Receive);
     }
 
-    /// <summary>Meta's subscription handshake: echo hub.challenge as plain text when the verify token matches.</summary>
-    private static Results<ContentHttpResult, ProblemHttpResult> Verify(HttpRequest request, WebhookSettings settings)
+    /// <summary>
+    /// Meta's subscription handshake: echo hub.challenge as plain text when the verify token is the deployment's or
+    /// that of a number connected through its tenant's own app.
+    /// </summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Verify(
+        HttpRequest request, WebhookSettings settings, ChannelOwnApps ownApps, CancellationToken cancellationToken)
     {
         var mode = request.Query["hub.mode"].ToString();
         var token = request.Query["hub.verify_token"].ToString();
         var challenge = request.Query["hub.challenge"].ToString();
+        if (mode != "subscribe" || challenge.Length == 0)
+            return TypedResults.Problem("The verify token or mode is wrong.", statusCode: StatusCodes.Status403Forbidden);
         var tokenMatches = CryptographicOperations.FixedTimeEquals(
-            Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(settings.VerifyToken));
-        if (mode != "subscribe" || !tokenMatches || challenge.Length == 0)
+            Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(settings.VerifyToken))
+            || await ownApps.IsVerifyTokenAsync(token, cancellationToken);
+        if (!tokenMatches)
             return TypedResults.Problem("The verify token or mode is wrong.", statusCode: StatusCodes.Status403Forbidden);
         return TypedResults.Text(challenge, "text/plain");
     }
@@ -35,8 +42,8 @@ public static class WebhookApi
     /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate, ChannelHealthRecorder health,
-        ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
+        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate,
+        ChannelOwnApps ownApps, ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
@@ -44,7 +51,8 @@ public static class WebhookApi
                 statusCode: StatusCodes.Status413PayloadTooLarge);
 
         var signature = request.Headers[WebhookSignature.HeaderName].ToString();
-        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets))
+        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets)
+            && !await SignedByTheNumbersOwnAppAsync(ownApps, body, signature, logger, cancellationToken))
         {
             await health.SignatureFailedAsync(body, cancellationToken); // counted against the number it names, nothing stored
             return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
@@ -82,6 +90,24 @@ public static class WebhookApi
             logger.LogError(ex, "Webhook not stored; answering 503 so Meta retries");
             return TypedResults.Problem("The webhook could not be stored; retry later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    /// <summary>
+    /// The deployment's app secret did not verify it: a number on its tenant's own app may have signed it. If the
+    /// database cannot say, the webhook is refused like a bad signature would be — Meta retries anything but a 200.
+    /// </summary>
+    private static async Task<bool> SignedByTheNumbersOwnAppAsync(
+        ChannelOwnApps ownApps, byte[] body, string signature, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ownApps.SignedByTheNumbersOwnAppAsync(body, signature, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not look up the app secrets of the numbers a webhook names");
+            return false;
         }
     }
 
