@@ -27,15 +27,9 @@ public static class TenantCommand
         var (name, slug, email, ownerName, password) =
             (Option("name"), Option("slug")?.ToLowerInvariant(), Option("owner-email"), Option("owner-name"), options.GetValueOrDefault("owner-password"));
         var seats = 10;
-        var errors = new List<string>();
-        if (string.IsNullOrEmpty(name)) errors.Add("--name is required");
-        if (slug is null || !System.Text.RegularExpressions.Regex.IsMatch(slug, "^[a-z0-9][a-z0-9-]{1,62}$"))
-            errors.Add("--slug: 2 to 63 lower-case letters, digits or '-'");
-        if (email is null || !email.Contains('@')) errors.Add("--owner-email: an email address");
-        if (string.IsNullOrEmpty(ownerName)) errors.Add("--owner-name is required");
-        if (password is not { Length: >= 8 }) errors.Add("--owner-password: at least 8 characters");
-        if (Option("seats") is { } text && (!int.TryParse(text, out seats) || seats is < 1 or > 100_000))
-            errors.Add("--seats: between 1 and 100000");
+        if (Option("seats") is { } text && !int.TryParse(text, out seats)) seats = 0; // not a number: out of range below
+        var errors = NewTenantRules.Check(name, slug, email, ownerName, password, seats)
+            .Select(e => $"--{OptionFor[e.Field]}: {e.Error}").ToList();
         if (errors.Count > 0) return Fail(string.Join(Environment.NewLine, errors.Prepend(Usage)));
 
         var tenantId = Guid.CreateVersion7();
@@ -51,6 +45,13 @@ public static class TenantCommand
         Console.WriteLine($"Tenant '{slug}' ({tenantId}) created with {seats} seats; owner {email} can log in.");
         return 0;
     }
+
+    /// <summary>The command-line option of each field the rules name.</summary>
+    private static readonly Dictionary<string, string> OptionFor = new()
+    {
+        ["name"] = "name", ["slug"] = "slug", ["ownerEmail"] = "owner-email", ["ownerName"] = "owner-name",
+        ["ownerPassword"] = "owner-password", ["seatLimit"] = "seats",
+    };
 
     private static int Fail(string message)
     {

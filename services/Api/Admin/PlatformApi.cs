@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Inbox.Data;
 using Inbox.Data.Entities;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +12,7 @@ namespace Inbox.Api.Admin;
 /// The platform operator's door: creating a tenant with its owner and seat limit. Not a tenant's user: it
 /// authenticates with X-Platform-Key (Platform:ApiKey). With no key configured the endpoint does not exist (404).
 /// </summary>
-public static partial class PlatformApi
+public static class PlatformApi
 {
     public const string KeyHeader = "X-Platform-Key";
 
@@ -59,18 +58,11 @@ public static partial class PlatformApi
         return TypedResults.Created($"/api/platform/tenants/{tenantId}", new CreatedTenant(tenantId, slug, owner!.Value.Id));
     }
 
-    /// <summary>The request's fields, checked the same way by the API and `./inbox tenant create`.</summary>
-    public static Validation Validate(CreateTenantRequest r) => new Validation()
-        .Check(r.Name?.Trim() is { Length: >= 1 and <= 100 }, "name", "1 to 100 characters.")
-        .Check(r.Slug?.Trim() is { } slug && Slug().IsMatch(slug), "slug", "2 to 63 lower-case letters, digits or '-', starting with a letter or digit.")
-        .Check(r.OwnerEmail?.Trim() is { Length: > 3 and <= 254 } email && email.Contains('@'), "ownerEmail", "A valid email address is required.")
-        .Check(r.OwnerName?.Trim() is { Length: >= 1 and <= 100 }, "ownerName", "1 to 100 characters.")
-        .Check(r.OwnerPassword is { Length: >= 8 }, "ownerPassword", "At least 8 characters.")
-        .Check(r.SeatLimit is null or (>= 1 and <= SeatsApi.MaxSeats), "seatLimit", $"Between 1 and {SeatsApi.MaxSeats}.");
+    /// <summary>The request's fields, checked by the rules `./inbox tenant create` uses too.</summary>
+    public static Validation Validate(CreateTenantRequest r) =>
+        NewTenantRules.Check(r.Name, r.Slug, r.OwnerEmail, r.OwnerName, r.OwnerPassword, r.SeatLimit)
+            .Aggregate(new Validation(), (validation, error) => validation.Add(error.Field, error.Error));
 
     private static bool KeyMatches(string presented, string key) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
-    private static partial Regex Slug();
 }

@@ -11,7 +11,7 @@ public static class SeatsApi
 {
     public sealed record SeatsRequest(int? Limit, bool? CountPendingInvites);
 
-    public const int MaxSeats = 100_000;
+    public const int MaxSeats = NewTenantRules.MaxSeats;
 
     public static void MapSeatsApi(this IEndpointRouteBuilder app)
     {
