@@ -36,12 +36,13 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
     }
 
     /// <summary>
-    /// A webhook whose signature failed: the phone_number_id its body names is read only to count the failure
-    /// against that number (the body is not trusted, not stored, not processed). Unknown numbers count nowhere.
+    /// A webhook whose signature failed: the phone_number_ids its body names (<see cref="NamedNumbers"/>) are used
+    /// only to count the failure against those numbers (the body is not trusted, not stored, not processed).
+    /// Unknown numbers count nowhere.
     /// </summary>
-    public async Task SignatureFailedAsync(byte[] body, CancellationToken cancellationToken)
+    public async Task SignatureFailedAsync(string[] numbers, CancellationToken cancellationToken)
     {
-        foreach (var number in NamedNumbers.Of(body))
+        foreach (var number in numbers)
         {
             try
             {

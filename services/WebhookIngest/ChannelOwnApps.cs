@@ -14,9 +14,8 @@ namespace Inbox.WebhookIngest;
 public sealed class ChannelOwnApps(NpgsqlDataSource dataSource, SecretProtector secrets, ILogger<ChannelOwnApps> logger)
 {
     /// <summary>True when every number the body names has an app secret of its own and each one verifies the signature.</summary>
-    public async Task<bool> SignedByTheNumbersOwnAppAsync(byte[] body, string signature, CancellationToken cancellationToken)
+    public async Task<bool> SignedByTheNumbersOwnAppAsync(string[] numbers, byte[] body, string signature, CancellationToken cancellationToken)
     {
-        var numbers = NamedNumbers.Of(body);
         if (numbers.Length == 0 || string.IsNullOrEmpty(signature)) return false;
 
         var sealedSecrets = new Dictionary<string, byte[]>();

@@ -51,11 +51,14 @@ public static class WebhookApi
                 statusCode: StatusCodes.Status413PayloadTooLarge);
 
         var signature = request.Headers[WebhookSignature.HeaderName].ToString();
-        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets)
-            && !await SignedByTheNumbersOwnAppAsync(ownApps, body, signature, logger, cancellationToken))
+        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets))
         {
-            await health.SignatureFailedAsync(body, cancellationToken); // counted against the number it names, nothing stored
-            return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+            var numbers = NamedNumbers.Of(body); // untrusted: only to find the numbers' own apps and health rows
+            if (!await SignedByTheNumbersOwnAppAsync(ownApps, numbers, body, signature, logger, cancellationToken))
+            {
+                await health.SignatureFailedAsync(numbers, cancellationToken); // counted against the numbers, nothing stored
+                return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+            }
         }
 
         using var turn = await gate.EnterAsync(cancellationToken);
@@ -98,11 +101,11 @@ public static class WebhookApi
     /// database cannot say, the webhook is refused like a bad signature would be — Meta retries anything but a 200.
     /// </summary>
     private static async Task<bool> SignedByTheNumbersOwnAppAsync(
-        ChannelOwnApps ownApps, byte[] body, string signature, ILogger logger, CancellationToken cancellationToken)
+        ChannelOwnApps ownApps, string[] numbers, byte[] body, string signature, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
-            return await ownApps.SignedByTheNumbersOwnAppAsync(body, signature, cancellationToken);
+            return await ownApps.SignedByTheNumbersOwnAppAsync(numbers, body, signature, cancellationToken);
         }
         catch (Exception ex) when (ex is DbException or TimeoutException)
         {
