@@ -21,7 +21,7 @@ public sealed class ChannelHealthRecorder(NpgsqlDataSource dataSource, ILogger<C
     public async Task WebhookSeenAsync(JsonElement root, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow.Ticks;
-        var numbers = NamedNumbers.Of(root).Where(number => IsDue(number, now)).ToArray();
+        var numbers = NamedNumbers.ForHealth(NamedNumbers.All(root)).Where(number => IsDue(number, now)).ToArray();
         if (numbers.Length == 0) return;
         try
         {

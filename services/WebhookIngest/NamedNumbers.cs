@@ -4,19 +4,19 @@ using Inbox.WhatsApp;
 namespace Inbox.WebhookIngest;
 
 /// <summary>
-/// The distinct phone_number_ids an envelope names (digits only, a few at most) — read from a body whose signature
-/// may not be checked yet, so only to pick the number's health row or its own app's secret, never to store anything.
+/// The distinct phone_number_ids an envelope names, read the way the ingestor reads them (<see cref="WebhookEnvelope"/>).
+/// From a body whose signature may not be checked yet: only to find the numbers' own app secrets or health rows,
+/// never to store anything.
 /// </summary>
 public static class NamedNumbers
 {
-    private const int MaxNumbers = 10;
-
-    public static string[] Of(JsonElement root)
+    /// <summary>Every distinct number named, each as the ingestor would route it (empty for a shape it does not know).</summary>
+    public static string[] All(JsonElement root)
     {
         try
         {
             return WebhookEnvelope.Changes(root).Select(c => c.PhoneNumberId)
-                .Where(id => id is { Length: > 0 and <= 64 } && id.All(char.IsAsciiDigit)).Distinct().Take(MaxNumbers).ToArray()!;
+                .Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToArray()!;
         }
         catch (InvalidOperationException)
         {
@@ -25,16 +25,20 @@ public static class NamedNumbers
     }
 
     /// <summary>The numbers of a body that may not be JSON at all.</summary>
-    public static string[] Of(byte[] body)
+    public static string[] All(byte[] body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
-            return Of(document.RootElement);
+            return All(document.RootElement);
         }
         catch (JsonException)
         {
             return [];
         }
     }
+
+    /// <summary>A few plausible numbers (digits only) of an untrusted body, for its numbers' health rows.</summary>
+    public static string[] ForHealth(string[] numbers) =>
+        numbers.Where(id => id.Length <= 64 && id.All(char.IsAsciiDigit)).Take(10).ToArray();
 }

@@ -13,6 +13,7 @@ builder.Services.AddSingleton(gate);
 builder.Services.AddScoped<WebhookIngestor>();
 builder.Services.AddSingleton<ChannelHealthRecorder>();
 builder.Services.AddSingleton<ChannelOwnApps>();      // numbers on their tenant's own Meta app
+builder.Services.AddSingleton<WebhookAuthentication>(); // which numbers a signature may write to
 builder.Services.AddScoped<LedgerReplay>();
 
 var app = builder.Build();

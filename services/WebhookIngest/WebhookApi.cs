@@ -42,8 +42,8 @@ public static class WebhookApi
     /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookSettings settings, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate,
-        ChannelOwnApps ownApps, ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
+        HttpRequest request, WebhookAuthentication authentication, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate,
+        ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
@@ -51,14 +51,11 @@ public static class WebhookApi
                 statusCode: StatusCodes.Status413PayloadTooLarge);
 
         var signature = request.Headers[WebhookSignature.HeaderName].ToString();
-        if (!WebhookSignature.IsValid(body, signature, settings.AppSecrets))
+        if (await authentication.VerifyAsync(body, signature, cancellationToken) is not { } scope)
         {
-            var numbers = NamedNumbers.Of(body); // untrusted: only to find the numbers' own apps and health rows
-            if (!await SignedByTheNumbersOwnAppAsync(ownApps, numbers, body, signature, logger, cancellationToken))
-            {
-                await health.SignatureFailedAsync(numbers, cancellationToken); // counted against the numbers, nothing stored
-                return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
-            }
+            // Untrusted body: its numbers only count the failure against them; nothing is stored.
+            await health.SignatureFailedAsync(NamedNumbers.ForHealth(NamedNumbers.All(body)), cancellationToken);
+            return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
         using var turn = await gate.EnterAsync(cancellationToken);
@@ -82,7 +79,7 @@ public static class WebhookApi
 
             using (document)
             {
-                var report = await ingestor.IngestAsync(body, signature, document.RootElement, cancellationToken);
+                var report = await ingestor.IngestAsync(body, signature, scope, document.RootElement, cancellationToken);
                 if (report.HasEvents) outbox.Notify();
                 await health.WebhookSeenAsync(document.RootElement, cancellationToken);
                 return TypedResults.Ok(new { received = true });
@@ -93,24 +90,6 @@ public static class WebhookApi
             logger.LogError(ex, "Webhook not stored; answering 503 so Meta retries");
             return TypedResults.Problem("The webhook could not be stored; retry later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-    }
-
-    /// <summary>
-    /// The deployment's app secret did not verify it: a number on its tenant's own app may have signed it. If the
-    /// database cannot say, the webhook is refused like a bad signature would be — Meta retries anything but a 200.
-    /// </summary>
-    private static async Task<bool> SignedByTheNumbersOwnAppAsync(
-        ChannelOwnApps ownApps, string[] numbers, byte[] body, string signature, ILogger logger, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ownApps.SignedByTheNumbersOwnAppAsync(numbers, body, signature, cancellationToken);
-        }
-        catch (Exception ex) when (ex is DbException or TimeoutException)
-        {
-            logger.LogWarning(ex, "Could not look up the app secrets of the numbers a webhook names");
-            return false;
         }
     }
 

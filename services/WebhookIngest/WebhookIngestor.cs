@@ -22,12 +22,13 @@ namespace Inbox.WebhookIngest;
 public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<WebhookIngestor> logger)
 {
     /// <summary>Stores a newly received envelope.</summary>
-    public Task<IngestReport> IngestAsync(byte[] body, string signature, JsonElement root, CancellationToken cancellationToken) =>
-        RunAsync(root, ledgerId: null, body, signature, cancellationToken);
+    public Task<IngestReport> IngestAsync(
+        byte[] body, string signature, SignatureScope scope, JsonElement root, CancellationToken cancellationToken) =>
+        RunAsync(root, scope, ledgerId: null, body, signature, cancellationToken);
 
     /// <summary>Processes a ledger row again (after a fix or a late channel), updating its outcome in place.</summary>
-    public Task<IngestReport> ReplayAsync(long ledgerId, JsonElement root, CancellationToken cancellationToken) =>
-        RunAsync(root, ledgerId, null, null, cancellationToken);
+    public Task<IngestReport> ReplayAsync(long ledgerId, SignatureScope scope, JsonElement root, CancellationToken cancellationToken) =>
+        RunAsync(root, scope, ledgerId, null, null, cancellationToken);
 
     /// <summary>A signed body that is not JSON is still kept, so nothing Meta sent is lost.</summary>
     public async Task RecordUnreadableAsync(byte[] body, string signature, CancellationToken cancellationToken)
@@ -41,7 +42,7 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
     }
 
     private async Task<IngestReport> RunAsync(
-        JsonElement root, long? ledgerId, byte[]? body, string? signature, CancellationToken cancellationToken)
+        JsonElement root, SignatureScope scope, long? ledgerId, byte[]? body, string? signature, CancellationToken cancellationToken)
     {
         var report = new IngestReport();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -54,6 +55,11 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         var outbox = new List<(Guid TenantId, IReadOnlyList<OutboxMessage> Rows)>();
         foreach (var change in WebhookEnvelope.Changes(root))
         {
+            if (!scope.Allows(change.PhoneNumberId))
+            {
+                report.AddRejected(change.PhoneNumberId, "not signed by this number's app"); // kept in the ledger only
+                continue;
+            }
             var ingestion = new ChangeIngestion(connection, db, tenant, report);
             await ingestion.RunAsync(change, cancellationToken);
             if (ingestion.Outbox is { } events) outbox.Add(events);

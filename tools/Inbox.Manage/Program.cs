@@ -14,6 +14,9 @@ builder.Services.AddInboxData(builder.Configuration);
 builder.Services.AddScoped<TenantProvisioner>();
 builder.Services.AddScoped<WebhookIngestor>();
 builder.Services.AddScoped<LedgerReplay>();
+builder.Services.AddSingleton(_ => WebhookSettings.From(builder.Configuration)); // replay verifies each stored signature again
+builder.Services.AddSingleton<ChannelOwnApps>();
+builder.Services.AddSingleton<WebhookAuthentication>();
 using var host = builder.Build();
 
 switch (args.FirstOrDefault())

@@ -17,7 +17,8 @@ public static class ReplayCommand
         }
         var summary = await replay.ReplayAsync(from.Value, to, CancellationToken.None);
         Console.WriteLine($"Replayed {summary.Envelopes} envelopes from {from:O} to {to:O}: {summary.Stored} items stored, " +
-                          $"{summary.Duplicates} already known, {summary.Unreadable} not JSON. Running services publish the events.");
+                          $"{summary.Duplicates} already known, {summary.Unreadable} not JSON, " +
+                          $"{summary.Unverified} skipped (no current app secret verifies their signature). Running services publish the events.");
         return 0;
     }
 
