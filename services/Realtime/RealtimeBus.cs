@@ -12,11 +12,7 @@ public static class RealtimeBus
 {
     public static void RegisterConsumers(IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<HubPushConsumer<MessageReceived>>();
-        bus.AddConsumer<HubPushConsumer<MessageCreated>>();
-        bus.AddConsumer<HubPushConsumer<MessageStatusChanged>>();
-        bus.AddConsumer<HubPushConsumer<MessageUpdated>>();
-        bus.AddConsumer<HubPushConsumer<ConversationUpdated>>();
+        bus.AddConsumer<TenantStreamConsumer>();
         bus.AddConsumer<AgentTypingConsumer>();
         bus.AddConsumer<InstanceStateConsumer>();
         bus.AddConsumer<MemberDeactivatedConsumer>();
@@ -31,11 +27,7 @@ public static class RealtimeBus
             e.AutoDelete = false;
             e.SetQueueArgument("x-expires", (int)TimeSpan.FromMinutes(10).TotalMilliseconds);
             e.ConcurrentMessageLimit = 1; // pushed in the order they were published
-            e.ConfigureConsumer<HubPushConsumer<MessageReceived>>(context);
-            e.ConfigureConsumer<HubPushConsumer<MessageCreated>>(context);
-            e.ConfigureConsumer<HubPushConsumer<MessageStatusChanged>>(context);
-            e.ConfigureConsumer<HubPushConsumer<MessageUpdated>>(context);
-            e.ConfigureConsumer<HubPushConsumer<ConversationUpdated>>(context);
+            e.ConfigureConsumer<TenantStreamConsumer>(context);
             e.ConfigureConsumer<AgentTypingConsumer>(context);
             e.ConfigureConsumer<InstanceStateConsumer>(context);
             e.ConfigureConsumer<MemberDeactivatedConsumer>(context);

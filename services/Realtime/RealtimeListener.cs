@@ -12,32 +12,54 @@ namespace Inbox.Realtime;
 /// </summary>
 public static class RealtimeAudiences
 {
-    public static string GroupFor(StreamEvent @event) => @event switch
+    private static readonly Dictionary<string, bool> ToWholeTenant = new()
     {
-        MessageReceived or ConversationUpdated => RealtimeGroups.Tenant(@event.TenantId),
-        MessageCreated or MessageStatusChanged or MessageUpdated => RealtimeGroups.Conversation(@event.ConversationId),
-        _ => throw new ArgumentException($"No audience for {@event.GetType().Name}."),
+        [typeof(MessageReceived).FullName!] = true,
+        [typeof(ConversationUpdated).FullName!] = true,
+        [typeof(MessageCreated).FullName!] = false,
+        [typeof(MessageStatusChanged).FullName!] = false,
+        [typeof(MessageUpdated).FullName!] = false,
     };
+
+    public static string GroupFor(string messageType, Guid tenantId, Guid conversationId) =>
+        ToWholeTenant.TryGetValue(messageType, out var wholeTenant)
+            ? wholeTenant ? RealtimeGroups.Tenant(tenantId) : RealtimeGroups.Conversation(conversationId)
+            : throw new ArgumentException($"No audience for {messageType}.");
 }
 
 /// <summary>
-/// Pushes one kind of bus event to its SignalR audience. Delivery is at least once, so a re-delivered event
-/// (same message id) is dropped; an event whose body names another tenant than its bus header is dropped too.
+/// Pushes a tenant's stream events to their SignalR audiences, in position order. Delivery is at least once, so an
+/// event already pushed (same tenant and position) is dropped; a batch or event naming another tenant than its bus
+/// header is dropped too.
 /// </summary>
-public sealed class HubPushConsumer<T>(IHubContext<InboxHub> hub, TenantContext tenant, RecentEvents recent, ILogger<HubPushConsumer<T>> logger)
-    : IConsumer<T> where T : StreamEvent
+public sealed class TenantStreamConsumer(IHubContext<InboxHub> hub, TenantContext tenant, RecentEvents recent,
+    ILogger<TenantStreamConsumer> logger) : IConsumer<TenantStreamBatch>
 {
-    public Task Consume(ConsumeContext<T> context)
+    public async Task Consume(ConsumeContext<TenantStreamBatch> context)
     {
-        if (tenant.TenantId != context.Message.TenantId)
+        var tenantId = context.Message.TenantId;
+        if (tenant.TenantId != tenantId)
         {
-            logger.LogWarning("Dropped {Event}: its tenant does not match its bus header", typeof(T).Name);
-            return Task.CompletedTask;
+            logger.LogWarning("Dropped a stream batch: its tenant does not match its bus header");
+            return;
         }
-        if (!recent.FirstTime(context.MessageId)) return Task.CompletedTask;
-        return SlowClients.SendAsync(token => hub.Clients.Group(RealtimeAudiences.GroupFor(context.Message))
-            .SendAsync(HubEvents.NameOf(typeof(T)), context.Message, token), context.CancellationToken);
+        foreach (var (messageType, @event) in context.Message.Events)
+        {
+            if (!NamesTenant(@event, tenantId))
+            {
+                logger.LogWarning("Dropped {Event}: its tenant does not match its bus header", @event.Name);
+                continue;
+            }
+            if (@event.ConversationId is not { } conversationId || !recent.FirstTime(tenantId, @event.Position)) continue;
+            var group = RealtimeAudiences.GroupFor(messageType, tenantId, conversationId);
+            await SlowClients.SendAsync(token => hub.Clients.Group(group).SendAsync(@event.Name, @event.Payload, token),
+                context.CancellationToken);
+        }
     }
+
+    private static bool NamesTenant(StreamedEvent @event, Guid tenantId) =>
+        @event.Payload.ValueKind == System.Text.Json.JsonValueKind.Object
+        && @event.Payload.TryGetProperty("tenantId", out var named) && named.TryGetGuid(out var id) && id == tenantId;
 }
 
 /// <summary>

@@ -2,18 +2,18 @@ namespace Inbox.Realtime;
 
 /// <summary>
 /// The bus delivers at least once (the outbox may re-publish after a crash). Remembers the last few thousand
-/// message ids so a re-delivered event is not pushed to browsers twice.
+/// events (tenant and stream position) so a re-delivered event is not pushed to browsers twice.
 /// </summary>
 public sealed class RecentEvents
 {
     private const int Capacity = 10_000;
-    private readonly HashSet<Guid> _seen = [];
-    private readonly Queue<Guid> _order = new();
+    private readonly HashSet<(Guid, long)> _seen = [];
+    private readonly Queue<(Guid, long)> _order = new();
     private readonly Lock _lock = new();
 
-    public bool FirstTime(Guid? messageId)
+    public bool FirstTime(Guid tenantId, long position)
     {
-        if (messageId is not { } id) return true;
+        var id = (tenantId, position);
         lock (_lock)
         {
             if (!_seen.Add(id)) return false;

@@ -30,7 +30,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
             return;
         }
-        if (await ResolveAndLockAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
+        if (await ResolveAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
         {
             report.AddUnknownNumber(change.PhoneNumberId);
             return;
@@ -56,33 +56,24 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
 
     /// <summary>
     /// The events this change caused, for its tenant; WebhookIngestor writes them with the ledger row in one round
-    /// trip. The stream lock they need is held since <see cref="ResolveAndLockAsync"/>.
+    /// trip. Each item locked its conversation first (see ConversationLock), and the relay numbers them.
     /// </summary>
     public (Guid TenantId, IReadOnlyList<OutboxMessage> Rows)? Outbox =>
         _events.Count == 0 ? null : (_tenantId, _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList());
 
     /// <summary>
-    /// One round trip: the number's channel and tenant, the tenant set for the rest of the transaction, and the
-    /// tenant's stream row locked — first, before any other row (see TenantStreamLock). A disabled number is
-    /// reported as such and, like an unknown one, sets and locks nothing.
+    /// One round trip: the number's channel and tenant, and the tenant set for the rest of the transaction. A
+    /// disabled number is reported as such and, like an unknown one, sets nothing.
     /// </summary>
-    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveAndLockAsync(string? phoneNumberId, CancellationToken cancellationToken)
+    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveAsync(string? phoneNumberId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(phoneNumberId)) return null;
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new("select channel_id, tenant_id, active, case when active then set_config('app.tenant_id', tenant_id::text, true) end from resolve_channel($1)"),
-                new(TenantStreamLock.EnsureFor("(select tenant_id from resolve_channel($1) where active)")),
-                new(TenantStreamLock.LockFor("(select tenant_id from resolve_channel($1) where active)")),
-            },
-        };
-        foreach (var command in batch.BatchCommands) command.Parameters.Add(new NpgsqlParameter { Value = phoneNumberId });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        (Guid, Guid, bool)? channel = await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
-        while (await reader.NextResultAsync(cancellationToken)) { } // the lock statements run as the reader moves past them
-        return channel;
+        await using var command = new NpgsqlCommand(
+            "select channel_id, tenant_id, active, case when active then set_config('app.tenant_id', tenant_id::text, true) end from resolve_channel($1)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = phoneNumberId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
     }
 
     private async Task StatusAsync(JsonElement item, CancellationToken cancellationToken)
@@ -91,7 +82,13 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         try { status = StatusUpdate.Parse(item); }
         catch (WebhookItemException ex) { report.AddRejected(ItemId(item), ex.Message); return; }
 
-        var row = await InSavepointAsync(status.Wamid, new NpgsqlBatchCommand(
+        // The message's conversation first, then the message (see ConversationLock).
+        var lockConversation = new NpgsqlBatchCommand(ConversationLock.LockFor(
+            "select m.conversation_id from messages m where m.channel_id = $1 and m.wamid = $2"))
+        {
+            Parameters = { Param(_channelId), Param(status.Wamid) },
+        };
+        var row = await InSavepointAsync(status.Wamid, lockConversation, new NpgsqlBatchCommand(
             "select message_id, conversation_id, status, status_at, changed, parked from apply_message_status($1, $2, $3, $4, $5, $6, $7, $8, $9)")
         {
             Parameters =
@@ -127,7 +124,11 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
     private async Task<(Guid? MessageId, Guid? ConversationId, string Status, DateTimeOffset At, bool Changed, bool Parked)?> ReconcileAsync(
         StatusUpdate status, Guid messageId, CancellationToken cancellationToken)
     {
-        var row = await InSavepointAsync(status.Wamid, new NpgsqlBatchCommand(
+        var lockConversation = new NpgsqlBatchCommand(ConversationLock.LockFor("select m.conversation_id from messages m where m.id = $1"))
+        {
+            Parameters = { Param(messageId) },
+        };
+        var row = await InSavepointAsync(status.Wamid, lockConversation, new NpgsqlBatchCommand(
             "select message_id, conversation_id, status, status_at, changed from reconcile_outbound_wamid($1, $2, $3)")
         {
             Parameters = { Param(_channelId), Param(messageId), Param(status.Wamid) },
@@ -158,7 +159,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
         var media = message.Media is { } m
             ? JsonSerializer.Serialize(new { id = m.Id, mime_type = m.MimeType, sha256 = m.Sha256, filename = m.Filename })
             : null;
-        var row = await InSavepointAsync(message.Wamid, new NpgsqlBatchCommand("""
+        var row = await InSavepointAsync(message.Wamid, lockFirst: null, new NpgsqlBatchCommand("""
             select message_id, conversation_id, contact_id, inserted, media_file_id from ingest_inbound_message(
                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
             """)
@@ -196,7 +197,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
 
     private async Task ReactionAsync(InboundMessage message, InboundReaction reaction, CancellationToken cancellationToken)
     {
-        var row = await InSavepointAsync(message.Wamid, new NpgsqlBatchCommand(
+        var row = await InSavepointAsync(message.Wamid, lockFirst: null, new NpgsqlBatchCommand(
             "select conversation_id, target_message_id, changed from ingest_reaction($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
         {
             Parameters =
@@ -220,20 +221,25 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
                 await Snapshots.ReactionsAsync(db, _channelId, reaction.TargetWamid, cancellationToken), null));
     }
 
-    /// <summary>Runs one item's statement under a savepoint; a PostgreSQL error rejects that item alone.</summary>
+    /// <summary>
+    /// Runs one item's statement under a savepoint, after <paramref name="lockFirst"/> (a lock it must take before
+    /// the statement's own, see ConversationLock); a PostgreSQL error rejects that item alone.
+    /// </summary>
     private async Task<T?> InSavepointAsync<T>(
-        string itemId, NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        string itemId, NpgsqlBatchCommand? lockFirst, NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> read,
+        CancellationToken cancellationToken)
         where T : struct
     {
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands = { new("savepoint item"), command, new("release savepoint item") },
-        };
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new("savepoint item") } };
+        if (lockFirst is not null) batch.BatchCommands.Add(lockFirst);
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(new("release savepoint item"));
         try
         {
             T result;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
+                if (lockFirst is not null) await reader.NextResultAsync(cancellationToken); // past the lock's rows
                 await reader.ReadAsync(cancellationToken);
                 result = read(reader);
             }

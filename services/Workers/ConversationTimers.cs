@@ -40,7 +40,7 @@ public sealed class ConversationTimers(NpgsqlDataSource dataSource, IServiceScop
             var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
             var ids = tenantGroup.Select(d => d.ConversationId).ToArray();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.LockTenantStreamAsync(cancellationToken); // first, before the conversation rows (see TenantStreamLock)
+            await db.LockConversationsAsync(ids, cancellationToken); // first, in id order (see ConversationLock)
             var updated = await db.Database.SqlQueryRaw<Guid>(Sql(reason), ids).ToListAsync(cancellationToken);
             if (updated.Count > 0)
             {

@@ -179,7 +179,6 @@ public static class ConversationsApi
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.LockTenantStreamAsync(cancellationToken);
             var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
                 .FirstOrDefaultAsync(cancellationToken);
             if (conversation is null) return Problems.NotFound("The conversation");
@@ -207,7 +206,6 @@ public static class ConversationsApi
         var me = user.RequiredUserId();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.LockTenantStreamAsync(cancellationToken);
             var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
                 .FirstOrDefaultAsync(cancellationToken);
             if (conversation is null) return Problems.NotFound("The conversation");

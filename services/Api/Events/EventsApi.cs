@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inbox.Contracts;
 using Inbox.Data;
@@ -9,8 +10,6 @@ namespace Inbox.Api.Events;
 
 public static class EventsApi
 {
-    public sealed record StreamedEvent(long Position, long? Sequence, Guid? ConversationId, string Name, JsonNode Payload);
-
     public sealed record EventPage(IReadOnlyList<StreamedEvent> Events, long LatestPosition, bool HasMore);
 
     public static void MapEventsApi(this IEndpointRouteBuilder app) =>
@@ -45,7 +44,7 @@ public static class EventsApi
             payload["position"] = r.Position;
             payload["sequence"] = r.Sequence;
             return new StreamedEvent(r.Position!.Value, r.Sequence, r.ConversationId,
-                HubEvents.NameOf(OutboxEvents.ResolveType(r.MessageType)), payload);
+                HubEvents.NameOf(OutboxEvents.ResolveType(r.MessageType)), JsonSerializer.SerializeToElement(payload));
         }).ToList();
         var latest = await streamed.MaxAsync(o => o.Position, cancellationToken) ?? 0;
         return TypedResults.Ok(new EventPage(events, latest, rows.Count > take));

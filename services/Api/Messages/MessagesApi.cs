@@ -181,9 +181,9 @@ public static partial class MessagesApi
         CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The tenant's stream first (see TenantStreamLock); it also serializes retries of one Idempotency-Key, so the
+        // The conversation first (see ConversationLock); it also serializes retries of one Idempotency-Key, so the
         // second finds the first's message here instead of racing it into the unique index.
-        await db.LockTenantStreamAsync(cancellationToken);
+        await db.LockConversationsAsync([conversationId], cancellationToken);
         if (await db.Messages.AnyAsync(m => m.SenderUserId == me && m.IdempotencyKey == idempotencyKey, cancellationToken))
             return new(null, Replay: true);
         // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold. NO KEY

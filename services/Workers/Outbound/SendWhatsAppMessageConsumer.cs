@@ -77,7 +77,7 @@ public sealed class SendWhatsAppMessageConsumer(
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.LockTenantStreamAsync(cancellationToken); // first, before the message row (see TenantStreamLock)
+            await db.LockConversationsAsync([message.ConversationId], cancellationToken); // first, before the message row (see ConversationLock)
             await db.Database.ExecuteSqlAsync($"select 1 from assign_wamid({message.Id}, {result.Wamid})", cancellationToken);
             // 200 means accepted; Meta may still hold a template for pacing ("held_for_quality_assessment", "paused").
             if (result.MessageStatus is null or "accepted")
@@ -99,7 +99,7 @@ public sealed class SendWhatsAppMessageConsumer(
         var now = DateTimeOffset.UtcNow;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.LockTenantStreamAsync(cancellationToken);
+            await db.LockConversationsAsync([message.ConversationId], cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued").ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Failed)
                 .SetProperty(m => m.Status, "failed")
@@ -108,7 +108,7 @@ public sealed class SendWhatsAppMessageConsumer(
                 .SetProperty(m => m.ErrorCode, error.Code)
                 .SetProperty(m => m.ErrorTitle, error.GraphMessage)
                 .SetProperty(m => m.ErrorDetails, error.Details), cancellationToken);
-            // The channel's health for the admins (after the stream lock, like every row of this transaction).
+            // The channel's health for the admins (after the conversation lock, like every row of this transaction).
             var summary = (error.Code is { } code ? $"({code}) " : "") + error.GraphMessage;
             summary = summary.Length > 500 ? summary[..500] : summary;
             await db.Database.ExecuteSqlAsync($"""
@@ -128,7 +128,7 @@ public sealed class SendWhatsAppMessageConsumer(
     {
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.LockTenantStreamAsync(cancellationToken);
+            await db.LockConversationsAsync([message.ConversationId], cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued" && m.Wamid == null).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Unknown)
                 .SetProperty(m => m.ErrorTitle, "No answer from WhatsApp: the message may or may not have been sent. "

@@ -114,7 +114,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
     {
         b.ToTable("outbox");
         b.Property(o => o.Id).UseIdentityAlwaysColumn();
-        b.Property(o => o.Position).ValueGeneratedOnAdd(); // numbered by the outbox_number trigger
+        b.Property(o => o.Position).ValueGeneratedOnAdd(); // numbered by the relay (outbox_relay_step)
         b.Property(o => o.Sequence).ValueGeneratedOnAdd();
         b.Property(o => o.Payload).HasColumnType("jsonb");
     }

@@ -8,88 +8,121 @@ using Npgsql;
 namespace Inbox.Data.Outbox;
 
 /// <summary>
-/// Publishes committed outbox rows to RabbitMQ through MassTransit. Claims a batch with FOR UPDATE SKIP LOCKED
-/// (several relays never publish the same row at once), publishes each row (tenants side by side, each tenant's
-/// rows in order) with its tenant header and a
-/// message id derived from the row, and marks the batch published only after the broker confirmed every publish.
-/// A broker outage only delays: the publish times out, the claim rolls back, and the rows wait for the next try.
-/// Delivery is at least once; consumers de-duplicate on the message id.
+/// Publishes committed outbox rows to RabbitMQ through MassTransit, one relay at a time (a PostgreSQL advisory lock
+/// held for the whole drain). Each step of the drain is one round trip (<c>outbox_relay_step</c>): it marks what the
+/// previous step published, numbers the stream events committed since (positions per tenant, sequences per
+/// conversation — committed before they are published, so a re-publish carries the same numbers) and returns the
+/// next rows. Stream events go out as one <see cref="TenantStreamBatch"/> per tenant, in position order; commands
+/// one by one. Rows count as published only after the broker confirmed them: a broker outage only delays (the
+/// publish times out and the rows wait for the next drain). Delivery is at least once; consumers de-duplicate.
 /// </summary>
 public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogger<OutboxPublisher> logger)
 {
-    private const int BatchSize = 200;
+    private const int BatchSize = 500;
+    private const long RelayLock = 7275726;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
+    private sealed record Row(long Id, Guid TenantId, string Type, string Payload, bool Streamed, Guid? ConversationId,
+        long? Position, long? Sequence);
+
     /// <summary>
-    /// Publishes rows at least <paramref name="minAge"/> old until none is left; returns how many. One relay
-    /// publishes at a time (an advisory lock), so each tenant's events leave in stream order; when another relay
-    /// holds the lock, this one waits briefly and tries again, so a fresh commit is never left for the next sweep.
+    /// Publishes rows until none is left (with <paramref name="minAge"/>, only once some row has waited that long);
+    /// returns how many. When another relay holds the lock, this one waits briefly and tries again, so a fresh
+    /// commit is never left for the next sweep.
     /// </summary>
     public async Task<int> DrainAsync(TimeSpan minAge, CancellationToken cancellationToken)
     {
-        var total = 0;
-        for (var busy = 0; busy < 200;)
+        for (var busy = 0; busy < 200; busy++)
         {
-            var published = await PublishBatchAsync(minAge, cancellationToken);
-            if (published < 0)
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            if (!await ScalarAsync<bool>(connection, "select pg_try_advisory_lock($1)", RelayLock, cancellationToken))
             {
-                busy++;
                 await Task.Delay(10, cancellationToken);
                 continue;
             }
-            total += published;
-            if (published < BatchSize) return total;
+            try
+            {
+                return await DrainHoldingTheLockAsync(connection, minAge, cancellationToken);
+            }
+            finally
+            {
+                // A broken connection ended its session, and the lock with it; a pooled one is unlocked here.
+                if (connection.State == System.Data.ConnectionState.Open)
+                    await ScalarAsync<bool>(connection, "select pg_advisory_unlock($1)", RelayLock, CancellationToken.None);
+            }
         }
-        return total;
+        return 0;
     }
 
-    private async Task<int> PublishBatchAsync(TimeSpan minAge, CancellationToken cancellationToken)
+    private async Task<int> DrainHoldingTheLockAsync(NpgsqlConnection connection, TimeSpan minAge, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand("select pg_try_advisory_xact_lock(7275726)", connection, transaction))
+        var total = 0;
+        long[] published = [];
+        while (true)
         {
-            if (!(bool)(await lockCommand.ExecuteScalarAsync(cancellationToken))!) return -1;
+            var rows = await StepAsync(connection, published, minAge, cancellationToken);
+            if (rows.Count == 0) return total; // that step also marked the last batch
+            await PublishAsync(rows, cancellationToken);
+            published = rows.Select(r => r.Id).ToArray();
+            total += rows.Count;
+            logger.LogDebug("Published {Count} outbox rows", rows.Count);
         }
-        var rows = new List<(long Id, Guid TenantId, string Type, string Payload)>();
-        await using (var claim = new NpgsqlCommand(
-                         "select id, tenant_id, message_type, payload::text from outbox_claim($1, $2)", connection, transaction))
-        {
-            claim.Parameters.Add(new() { Value = BatchSize });
-            claim.Parameters.Add(new() { Value = minAge });
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
-        }
-        if (rows.Count == 0) return 0;
+    }
 
+    private static async Task<List<Row>> StepAsync(
+        NpgsqlConnection connection, long[] published, TimeSpan minAge, CancellationToken cancellationToken)
+    {
+        var rows = new List<Row>();
+        await using var step = new NpgsqlCommand("""
+            select id, tenant_id, message_type,
+                   (case when streamed then payload || jsonb_build_object('position', stream_position, 'sequence', stream_sequence)
+                         else payload end)::text,
+                   streamed, conversation_id, stream_position, stream_sequence
+            from outbox_relay_step($1, $2, $3)
+            """, connection);
+        step.Parameters.Add(new() { Value = published });
+        step.Parameters.Add(new() { Value = BatchSize });
+        step.Parameters.Add(new() { Value = minAge });
+        await using var reader = await step.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+        return rows;
+    }
+
+    /// <summary>Each tenant's stream events as one message, commands one by one; all awaited together.</summary>
+    private async Task PublishAsync(List<Row> rows, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PublishTimeout);
-        // A tenant's events are published one after the other, each confirmed before the next, so they leave in
-        // stream order; tenants are independent, so theirs overlap (one confirm round trip per event in a row
-        // was the relay's ceiling under load, seconds behind the commits: see docs/performance.md).
-        await Task.WhenAll(rows.GroupBy(r => r.TenantId).Select(async tenantRows =>
+        var streams = rows.Where(r => r.Streamed).GroupBy(r => r.TenantId).Select(tenantRows =>
         {
-            foreach (var row in tenantRows)
-            {
-                var type = OutboxEvents.ResolveType(row.Type);
-                var message = JsonSerializer.Deserialize(row.Payload, type, OutboxEvents.Json)!;
-                await bus.Publish(message, type, context =>
-                {
-                    context.MessageId = MessageIdFor(row.Id);
-                    context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
-                }, timeout.Token);
-            }
-        }));
+            var events = tenantRows.OrderBy(r => r.Position).Select(r => new TenantStreamBatch.Item(r.Type,
+                new StreamedEvent(r.Position!.Value, r.Sequence, r.ConversationId, HubEvents.NameOf(OutboxEvents.ResolveType(r.Type)),
+                    JsonSerializer.Deserialize<JsonElement>(r.Payload)))).ToList();
+            return PublishAsync(new TenantStreamBatch(tenantRows.Key, events), typeof(TenantStreamBatch), tenantRows.First(), timeout.Token);
+        });
+        var commands = rows.Where(r => !r.Streamed).Select(r =>
+        {
+            var type = OutboxEvents.ResolveType(r.Type);
+            return PublishAsync(JsonSerializer.Deserialize(r.Payload, type, OutboxEvents.Json)!, type, r, timeout.Token);
+        });
+        await Task.WhenAll(streams.Concat(commands));
+    }
 
-        await using (var mark = new NpgsqlCommand("select outbox_mark_published($1)", connection, transaction))
+    private Task PublishAsync(object message, Type type, Row row, CancellationToken cancellationToken) =>
+        bus.Publish(message, type, context =>
         {
-            mark.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
-            await mark.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        logger.LogDebug("Published {Count} outbox rows", rows.Count);
-        return rows.Count;
+            context.MessageId = MessageIdFor(row.Id);
+            context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
+        }, cancellationToken);
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, long key, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new() { Value = key });
+        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>The same row always gets the same message id, so a re-publish is recognisable downstream.</summary>

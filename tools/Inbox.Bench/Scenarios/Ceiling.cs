@@ -11,7 +11,7 @@ namespace Inbox.Bench.Scenarios;
 /// <summary>
 /// 5. The ceiling: the ingest transaction's SQL alone, in a raw Npgsql loop from <c>--workers</c> connections (16),
 /// against the same database, in the same run — the same statements WebhookIngest runs for a one-message webhook
-/// (set the tenant, lock its stream, ingest_inbound_message, the conversation row, two outbox events, the ledger row)
+/// (set the tenant, ingest_inbound_message, the conversation row, two outbox events, the ledger row)
 /// in as few round trips as they allow, without HTTP, JSON parsing, signatures or EF. Then the same number of
 /// closed-loop HTTP senders against WebhookIngest for the same time: ingest ÷ ceiling. Option --ceiling-duration (15 s).
 /// The ceiling's outbox rows are written as already published, so the relay does not also fan them out.
@@ -88,8 +88,6 @@ public static class Ceiling
             BatchCommands =
             {
                 new("select set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenant.Id.ToString() } } },
-                new("insert into tenant_streams (tenant_id, position) values ($1, 0) on conflict (tenant_id) do nothing") { Parameters = { P(tenant.Id) } },
-                new("select 1 from tenant_streams where tenant_id = $1 for update") { Parameters = { P(tenant.Id) } },
                 new("""
                     select conversation_id, contact_id from ingest_inbound_message(
                         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
@@ -106,7 +104,7 @@ public static class Ceiling
         })
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            while (reader.FieldCount == 0 || reader.GetName(0) != "conversation_id") // past set_config's and the lock's rows
+            while (reader.FieldCount == 0 || reader.GetName(0) != "conversation_id") // past set_config's row
                 if (!await reader.NextResultAsync(cancellationToken)) throw new InvalidOperationException("ingest_inbound_message returned nothing");
             await reader.ReadAsync(cancellationToken);
             (conversationId, contactId) = (reader.GetGuid(0), reader.GetGuid(1));
