@@ -13,13 +13,12 @@ namespace Inbox.WebhookIngest;
 
 /// <summary>
 /// One change of an envelope, for the tenant that owns its phone_number_id: statuses, then messages and reactions,
-/// each under its own savepoint; then the list rows of the conversations it touched. Its outbox events (<see cref="Outbox"/>)
-/// are written by WebhookIngestor together with the ledger row.
+/// each under its own savepoint, its conversation locked first (see ConversationLock). Its events and the
+/// conversations it touched go to the <see cref="IngestSession"/>, which writes them with the ledger rows.
 /// </summary>
-internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContext db, TenantContext tenant, IngestReport report)
+internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, IngestReport report)
 {
-    private readonly List<object> _events = [];
-    private readonly HashSet<Guid> _touchedConversations = [];
+    private readonly NpgsqlConnection connection = session.Connection;
     private Guid _tenantId;
     private Guid _channelId;
 
@@ -30,50 +29,24 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
             return;
         }
-        if (await ResolveAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
+        if (string.IsNullOrEmpty(change.PhoneNumberId)
+            || await session.ResolveAsync(change.PhoneNumberId, cancellationToken) is not var (channelId, tenantId, active))
         {
             report.AddUnknownNumber(change.PhoneNumberId);
             return;
         }
         if (!active)
         {
-            report.AddDisabledNumber(change.PhoneNumberId!); // acknowledged and in the ledger; no messages
+            report.AddDisabledNumber(change.PhoneNumberId); // acknowledged and in the ledger; no messages
             return;
         }
         (_channelId, _tenantId) = (channelId, tenantId);
-        tenant.Set(tenantId);
+        await session.UseTenantAsync(tenantId, cancellationToken);
 
         foreach (var item in change.Statuses) await StatusAsync(item, cancellationToken);
         foreach (var item in change.Messages) await MessageAsync(item, change.Value, cancellationToken);
         if (change.Value.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             report.AddDeferred("errors", errors.GetArrayLength());
-
-        foreach (var conversation in await db.Conversations.AsNoTracking()
-                     .Where(c => _touchedConversations.Contains(c.Id)).Select(Snapshots.Conversation)
-                     .ToListAsync(cancellationToken))
-            _events.Add(new ConversationUpdated(tenantId, conversation));
-    }
-
-    /// <summary>
-    /// The events this change caused, for its tenant; WebhookIngestor writes them with the ledger row in one round
-    /// trip. Each item locked its conversation first (see ConversationLock), and the relay numbers them.
-    /// </summary>
-    public (Guid TenantId, IReadOnlyList<OutboxMessage> Rows)? Outbox =>
-        _events.Count == 0 ? null : (_tenantId, _events.Select(e => OutboxEvents.Create(_tenantId, e)).ToList());
-
-    /// <summary>
-    /// One round trip: the number's channel and tenant, and the tenant set for the rest of the transaction. A
-    /// disabled number is reported as such and, like an unknown one, sets nothing.
-    /// </summary>
-    private async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveAsync(string? phoneNumberId, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(phoneNumberId)) return null;
-        await using var command = new NpgsqlCommand(
-            "select channel_id, tenant_id, active, case when active then set_config('app.tenant_id', tenant_id::text, true) end from resolve_channel($1)",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = phoneNumberId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
     }
 
     private async Task StatusAsync(JsonElement item, CancellationToken cancellationToken)
@@ -111,7 +84,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             report.AddStatus();
             var message = await db.Messages.AsNoTracking().Where(m => m.Id == applied.MessageId)
                 .Select(m => new { m.ErrorCode, m.ErrorTitle, m.ErrorDetails }).SingleAsync(cancellationToken);
-            _events.Add(new MessageStatusChanged(_tenantId, applied.ConversationId!.Value, applied.MessageId!.Value, status.Wamid,
+            session.AddEvent(_tenantId, new MessageStatusChanged(_tenantId, applied.ConversationId!.Value, applied.MessageId!.Value, status.Wamid,
                 applied.Status, applied.At, message.ErrorCode, message.ErrorTitle, message.ErrorDetails));
         }
     }
@@ -182,7 +155,7 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             return;
         }
         report.AddStored();
-        _touchedConversations.Add(stored.ConversationId);
+        session.Touched(_tenantId, stored.ConversationId);
         var snapshot = new MessageSnapshot(messageId, stored.ConversationId, message.Wamid, "inbound", message.Type,
             message.Text, Snapshots.Element(message.Content?.ToJsonString()), message.SentAt, null, null, null, null, null,
             message.ReplyToWamid, message.Forwarded, Snapshots.Element(message.Referral),
@@ -190,9 +163,9 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
                 ? new MediaSnapshot("pending", announced.MimeType, announced.Filename, null, Snapshots.MediaUrl(messageId))
                 : null,
             []);
-        _events.Add(new MessageReceived(_tenantId, stored.ConversationId, stored.ContactId, message.ContactName, message.WaId, snapshot));
+        session.AddEvent(_tenantId, new MessageReceived(_tenantId, stored.ConversationId, stored.ContactId, message.ContactName, message.WaId, snapshot));
         if (stored.MediaFileId is { } mediaFileId)
-            _events.Add(new DownloadMedia(_tenantId, mediaFileId, messageId, stored.ConversationId, _channelId, message.Media!.Id));
+            session.AddEvent(_tenantId, new DownloadMedia(_tenantId, mediaFileId, messageId, stored.ConversationId, _channelId, message.Media!.Id));
     }
 
     private async Task ReactionAsync(InboundMessage message, InboundReaction reaction, CancellationToken cancellationToken)
@@ -215,9 +188,9 @@ internal sealed class ChangeIngestion(NpgsqlConnection connection, InboxDbContex
             return;
         }
         report.AddReaction();
-        _touchedConversations.Add(applied.ConversationId);
+        session.Touched(_tenantId, applied.ConversationId);
         if (applied.TargetMessageId is { } targetId) // a reaction to a message not stored yet shows when it arrives
-            _events.Add(new MessageUpdated(_tenantId, applied.ConversationId, targetId,
+            session.AddEvent(_tenantId, new MessageUpdated(_tenantId, applied.ConversationId, targetId,
                 await Snapshots.ReactionsAsync(db, _channelId, reaction.TargetWamid, cancellationToken), null));
     }
 

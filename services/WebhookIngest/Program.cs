@@ -3,13 +3,15 @@ using Inbox.WebhookIngest;
 
 // WhatsApp Cloud API webhooks: verify the signature, persist first, answer 200 after the commit, publish after.
 var builder = WebApplication.CreateBuilder(args);
-var gate = IngestGate.From(builder.Configuration);
-builder.Configuration["Database:MaxPoolSize"] ??= IngestGate.PoolSizeFor(gate.MaxConcurrency).ToString(System.Globalization.CultureInfo.InvariantCulture);
+var ingest = IngestSettings.From(builder.Configuration);
+builder.Configuration["Database:MaxPoolSize"] ??= ingest.PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
 builder.AddInboxDefaults();
 builder.AddInboxBus();
 builder.AddOutboxRelay();
 builder.Services.AddSingleton(WebhookSettings.From(builder.Configuration));
-builder.Services.AddSingleton(gate);
+builder.Services.AddSingleton(ingest);
+builder.Services.AddSingleton<IngestQueue>();             // admission and group commit
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
 builder.Services.AddScoped<WebhookIngestor>();
 builder.Services.AddSingleton<ChannelHealthRecorder>();
 builder.Services.AddSingleton<ChannelOwnApps>();      // numbers on their tenant's own Meta app

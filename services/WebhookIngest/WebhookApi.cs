@@ -42,7 +42,7 @@ public static class WebhookApi
     /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookAuthentication authentication, WebhookIngestor ingestor, OutboxSignal outbox, IngestGate gate,
+        HttpRequest request, WebhookAuthentication authentication, IngestQueue queue, WebhookIngestor ingestor, OutboxSignal outbox,
         ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -58,39 +58,58 @@ public static class WebhookApi
             return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        using var turn = await gate.EnterAsync(cancellationToken);
-        if (turn is null)
+        JsonDocument document;
+        try
         {
-            request.HttpContext.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem("Too many webhooks at once; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return await StoreUnreadableAsync(ingestor, body, signature, logger, cancellationToken);
         }
         try
         {
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(body);
-            }
-            catch (JsonException)
-            {
-                await ingestor.RecordUnreadableAsync(body, signature, cancellationToken);
-                return TypedResults.Problem("The body is not JSON.", statusCode: StatusCodes.Status400BadRequest);
-            }
-
             using (document)
             {
-                var report = await ingestor.IngestAsync(body, signature, scope, document.RootElement, cancellationToken);
+                if (await queue.StoreAsync(new WebhookIngestor.Envelope(document.RootElement, scope, body, signature), cancellationToken)
+                    is not { } report)
+                {
+                    request.HttpContext.Response.Headers.RetryAfter = "1";
+                    return TypedResults.Problem("Too many webhooks at once; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+                }
                 if (report.HasEvents) outbox.Notify();
                 await health.WebhookSeenAsync(document.RootElement, cancellationToken);
                 return TypedResults.Ok(new { received = true });
             }
         }
-        catch (Exception ex) when (ex is DbException or TimeoutException or InvalidOperationException { InnerException: DbException })
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
-            logger.LogError(ex, "Webhook not stored; answering 503 so Meta retries");
-            return TypedResults.Problem("The webhook could not be stored; retry later.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return NotStored(ex, logger);
         }
+    }
+
+    /// <summary>A signed body that is not JSON is kept in the ledger too, and answered 400.</summary>
+    private static async Task<IResult> StoreUnreadableAsync(
+        WebhookIngestor ingestor, byte[] body, string signature, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ingestor.RecordUnreadableAsync(body, signature, cancellationToken);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex))
+        {
+            return NotStored(ex, logger);
+        }
+        return TypedResults.Problem("The body is not JSON.", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    private static bool IsStoreFailure(Exception ex) =>
+        ex is DbException or TimeoutException or InvalidOperationException { InnerException: DbException };
+
+    private static IResult NotStored(Exception ex, ILogger logger)
+    {
+        logger.LogError(ex, "Webhook not stored; answering 503 so Meta retries");
+        return TypedResults.Problem("The webhook could not be stored; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The body as sent, or null when it is larger than Meta's 3 MB.</summary>

@@ -13,22 +13,68 @@ using NpgsqlTypes;
 namespace Inbox.WebhookIngest;
 
 /// <summary>
-/// Stores one webhook envelope in one transaction: the raw envelope in the ledger and, for every change of every
-/// entry, each message, reaction and status of a known number, with the outbox events they cause. The tenant
-/// comes from metadata.phone_number_id and is set per change, so row-level security checks every row written.
-/// Each item runs under its own savepoint: one bad item never fails the batch. Re-running an envelope (a Meta
-/// retry, a replay) changes nothing twice: wamids are unique and statuses only move forward.
+/// Stores webhook envelopes — one, or several that arrived together (group commit, see <see cref="IngestQueue"/>) — in
+/// one transaction: each raw envelope in the ledger and, for every change of every entry, each message, reaction
+/// and status of a known number, with the outbox events they cause. The tenant comes from metadata.phone_number_id
+/// and is set per change, so row-level security checks every row written. Each item runs under its own savepoint:
+/// one bad item never fails the batch. Re-running an envelope (a Meta retry, a replay) changes nothing twice: wamids
+/// are unique and statuses only move forward.
 /// </summary>
 public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<WebhookIngestor> logger)
 {
-    /// <summary>Stores a newly received envelope.</summary>
-    public Task<IngestReport> IngestAsync(
-        byte[] body, string signature, SignatureScope scope, JsonElement root, CancellationToken cancellationToken) =>
-        RunAsync(root, scope, ledgerId: null, body, signature, cancellationToken);
+    /// <summary>
+    /// One envelope to store: as received (body and signature, for a new ledger row) or a ledger row to process again,
+    /// with the scope its signature grants. <see cref="Report"/> says what became of it once stored.
+    /// </summary>
+    public sealed class Envelope(JsonElement root, SignatureScope scope, byte[]? body, string? signature, long? ledgerId = null)
+    {
+        public JsonElement Root { get; } = root;
+        public SignatureScope Scope { get; } = scope;
+        public IngestReport Report { get; internal set; } = new();
+
+        /// <summary>
+        /// Envelopes stored together lock their conversations in this order (number, then customer), so two
+        /// transactions of groups never wait for each other's conversations in a cycle.
+        /// </summary>
+        public string LockOrder { get; } = LockOrderOf(root);
+
+        internal byte[]? Body { get; } = body;
+        internal string? Signature { get; } = signature;
+        internal long? LedgerId { get; } = ledgerId;
+
+        private static string LockOrderOf(JsonElement root)
+        {
+            WebhookChange? change;
+            try { change = WebhookEnvelope.Changes(root).FirstOrDefault(); }
+            catch (InvalidOperationException) { return ""; } // a shape the walker does not know: it is stored anyway
+            if (change is null) return "";
+            var customer = change.Messages.Select(m => StringOf(m, "from"))
+                .Concat(change.Statuses.Select(s => StringOf(s, "recipient_id"))).FirstOrDefault();
+            return $"{change.PhoneNumberId}/{customer}";
+        }
+
+        private static string? StringOf(JsonElement item, string name) =>
+            item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.ToString()
+                : null;
+    }
+
+    /// <summary>Stores one envelope in its own transaction.</summary>
+    public async Task<IngestReport> IngestAsync(
+        byte[] body, string signature, SignatureScope scope, JsonElement root, CancellationToken cancellationToken)
+    {
+        var envelope = new Envelope(root, scope, body, signature);
+        await StoreAsync([envelope], cancellationToken);
+        return envelope.Report;
+    }
 
     /// <summary>Processes a ledger row again (after a fix or a late channel), updating its outcome in place.</summary>
-    public Task<IngestReport> ReplayAsync(long ledgerId, SignatureScope scope, JsonElement root, CancellationToken cancellationToken) =>
-        RunAsync(root, scope, ledgerId, null, null, cancellationToken);
+    public async Task<IngestReport> ReplayAsync(long ledgerId, SignatureScope scope, JsonElement root, CancellationToken cancellationToken)
+    {
+        var envelope = new Envelope(root, scope, null, null, ledgerId);
+        await StoreAsync([envelope], cancellationToken);
+        return envelope.Report;
+    }
 
     /// <summary>A signed body that is not JSON is still kept, so nothing Meta sent is lost.</summary>
     public async Task RecordUnreadableAsync(byte[] body, string signature, CancellationToken cancellationToken)
@@ -41,10 +87,12 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<IngestReport> RunAsync(
-        JsonElement root, SignatureScope scope, long? ledgerId, byte[]? body, string? signature, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the envelopes in one transaction, in their lock order. Every envelope's report is filled in; if the
+    /// transaction fails, nothing of any of them is stored and the exception says why.
+    /// </summary>
+    public async Task StoreAsync(IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken)
     {
-        var report = new IngestReport();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var tenant = new TenantContext();
@@ -52,40 +100,46 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
             new DbContextOptionsBuilder<InboxDbContext>().UseNpgsql(connection).Options, tenant);
         await db.Database.UseTransactionAsync(transaction, cancellationToken);
 
-        var outbox = new List<(Guid TenantId, IReadOnlyList<OutboxMessage> Rows)>();
-        foreach (var change in WebhookEnvelope.Changes(root))
+        var session = new IngestSession(connection, tenant);
+        foreach (var envelope in envelopes.OrderBy(e => e.LockOrder, StringComparer.Ordinal))
         {
-            if (!scope.Allows(change.PhoneNumberId))
+            envelope.Report = new IngestReport();
+            foreach (var change in WebhookEnvelope.Changes(envelope.Root))
             {
-                report.AddRejected(change.PhoneNumberId, "not signed by this number's app"); // kept in the ledger only
-                continue;
+                if (!envelope.Scope.Allows(change.PhoneNumberId))
+                {
+                    envelope.Report.AddRejected(change.PhoneNumberId, "not signed by this number's app"); // kept in the ledger only
+                    continue;
+                }
+                await new ChangeIngestion(session, db, envelope.Report).RunAsync(change, cancellationToken);
             }
-            var ingestion = new ChangeIngestion(connection, db, tenant, report);
-            await ingestion.RunAsync(change, cancellationToken);
-            if (ingestion.Outbox is { } events) outbox.Add(events);
         }
+        var outbox = await session.OutboxAsync(db, cancellationToken);
 
-        // The events and the ledger row in one round trip; each tenant's events under that tenant (row-level security).
+        // The events and the ledger rows in one round trip; each tenant's events under that tenant (row-level security).
         await using var batch = new NpgsqlBatch(connection);
         foreach (var (tenantId, rows) in outbox)
         {
             batch.BatchCommands.Add(new("select set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenantId.ToString() } } });
             batch.BatchCommands.Add(OutboxInsert(tenantId, rows));
         }
-        batch.BatchCommands.Add(ledgerId is { } id
-            ? new NpgsqlBatchCommand("""
-                update webhook_ledger set outcome = $1, detail = $2, replayed_at = now(), replay_count = replay_count + 1
-                where id = $3
-                """) { Parameters = { Outcome(report), Detail(report), new() { Value = id } } }
-            : new NpgsqlBatchCommand("insert into webhook_ledger (outcome, detail, signature, body) values ($1, $2, $3, $4)")
-            {
-                Parameters = { Outcome(report), Detail(report), new() { Value = signature! }, new() { Value = body! } },
-            });
+        foreach (var envelope in envelopes)
+        {
+            var report = envelope.Report;
+            batch.BatchCommands.Add(envelope.LedgerId is { } id
+                ? new NpgsqlBatchCommand("""
+                    update webhook_ledger set outcome = $1, detail = $2, replayed_at = now(), replay_count = replay_count + 1
+                    where id = $3
+                    """) { Parameters = { Outcome(report), Detail(report), new() { Value = id } } }
+                : new NpgsqlBatchCommand("insert into webhook_ledger (outcome, detail, signature, body) values ($1, $2, $3, $4)")
+                {
+                    Parameters = { Outcome(report), Detail(report), new() { Value = envelope.Signature! }, new() { Value = envelope.Body! } },
+                });
+        }
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (report.Rejected.Count > 0)
+        foreach (var report in envelopes.Select(e => e.Report).Where(r => r.Rejected.Count > 0))
             logger.LogWarning("Webhook stored with {Count} rejected items: {Items}", report.Rejected.Count, report.ToJson());
-        return report;
     }
 
     private static NpgsqlParameter Outcome(IngestReport report) => new() { Value = report.Outcome };

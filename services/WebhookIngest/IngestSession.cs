@@ -1,0 +1,76 @@
+using Inbox.Contracts;
+using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
+using Inbox.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Inbox.WebhookIngest;
+
+/// <summary>
+/// What the changes of one ingest transaction share: the connection, the tenant it is set to (switched only when a
+/// change belongs to another tenant), the numbers resolved so far, and each tenant's events and touched
+/// conversations, whose list rows are read once at the end (<see cref="OutboxAsync"/>).
+/// </summary>
+internal sealed class IngestSession(NpgsqlConnection connection, TenantContext tenant)
+{
+    private readonly Dictionary<string, (Guid ChannelId, Guid TenantId, bool Active)?> _numbers = [];
+    private readonly Dictionary<Guid, (List<object> Events, HashSet<Guid> Touched)> _tenants = [];
+    private Guid? _connectionTenant;
+
+    public NpgsqlConnection Connection => connection;
+
+    /// <summary>The number's channel and tenant (null when unknown), looked up once per transaction.</summary>
+    public async Task<(Guid ChannelId, Guid TenantId, bool Active)?> ResolveAsync(string phoneNumberId, CancellationToken cancellationToken)
+    {
+        if (_numbers.TryGetValue(phoneNumberId, out var known)) return known;
+        await using var command = new NpgsqlCommand("select channel_id, tenant_id, active from resolve_channel($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = phoneNumberId });
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            known = await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)) : null;
+        return _numbers[phoneNumberId] = known;
+    }
+
+    /// <summary>Row-level security and the EF filters for this tenant from here on.</summary>
+    public async Task UseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        tenant.Set(tenantId);
+        if (_connectionTenant == tenantId) return;
+        await using (var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true))
+            await setTenant.ExecuteNonQueryAsync(cancellationToken);
+        _connectionTenant = tenantId;
+    }
+
+    public void AddEvent(Guid tenantId, object @event) => For(tenantId).Events.Add(@event);
+
+    public void Touched(Guid tenantId, Guid conversationId) => For(tenantId).Touched.Add(conversationId);
+
+    /// <summary>
+    /// Every tenant's events as outbox rows, each followed by the conversation:updated of every conversation it
+    /// touched, read now, after all its items (one query per tenant).
+    /// </summary>
+    public async Task<List<(Guid TenantId, IReadOnlyList<OutboxMessage> Rows)>> OutboxAsync(
+        InboxDbContext db, CancellationToken cancellationToken)
+    {
+        var outbox = new List<(Guid, IReadOnlyList<OutboxMessage>)>();
+        foreach (var (tenantId, (events, touched)) in _tenants)
+        {
+            if (touched.Count > 0)
+            {
+                await UseTenantAsync(tenantId, cancellationToken);
+                foreach (var conversation in await db.Conversations.AsNoTracking()
+                             .Where(c => touched.Contains(c.Id)).Select(Snapshots.Conversation).ToListAsync(cancellationToken))
+                    events.Add(new ConversationUpdated(tenantId, conversation));
+            }
+            if (events.Count > 0) outbox.Add((tenantId, events.Select(e => OutboxEvents.Create(tenantId, e)).ToList()));
+        }
+        return outbox;
+    }
+
+    private (List<object> Events, HashSet<Guid> Touched) For(Guid tenantId)
+    {
+        if (!_tenants.TryGetValue(tenantId, out var entry)) _tenants[tenantId] = entry = ([], []);
+        return entry;
+    }
+}
