@@ -39,18 +39,13 @@ public sealed class ConversationTimers(NpgsqlDataSource dataSource, IServiceScop
             scope.ServiceProvider.GetRequiredService<TenantContext>().Set(tenantGroup.Key);
             var db = scope.ServiceProvider.GetRequiredService<InboxDbContext>();
             var ids = tenantGroup.Select(d => d.ConversationId).ToArray();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.LockConversationsAsync(ids, cancellationToken); // first, in id order (see ConversationLock)
-            var updated = await db.Database.SqlQueryRaw<Guid>(Sql(reason), ids).ToListAsync(cancellationToken);
-            if (updated.Count > 0)
+            changed += await db.WriteEventsAsync(signal, ids, async token =>
             {
-                await db.AddConversationUpdatesAsync(updated, cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            changed += updated.Count;
+                var updated = await db.Database.SqlQueryRaw<Guid>(Sql(reason), ids).ToListAsync(token);
+                if (updated.Count > 0) await db.AddConversationUpdatesAsync(updated, token);
+                return updated.Count;
+            }, cancellationToken);
         }
-        if (changed > 0) signal.Notify();
         return changed;
     }
 

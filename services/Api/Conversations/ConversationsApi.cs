@@ -177,21 +177,20 @@ public static class ConversationsApi
         Guid id, InboxDbContext db, OutboxSignal signal, ClaimsPrincipal user, Action<Conversation> change,
         CancellationToken cancellationToken)
     {
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
-                .FirstOrDefaultAsync(cancellationToken);
-            if (conversation is null) return Problems.NotFound("The conversation");
-            try { change(conversation); }
-            catch (LabelLimitException) { return Problems.Invalid("label", "A conversation has at most 50 labels."); }
-            conversation.LastActivityAt = DateTimeOffset.UtcNow;
-            conversation.UpdatedAt = DateTimeOffset.UtcNow;
-            await db.SaveChangesAsync(cancellationToken);
-            await db.AddConversationUpdatesAsync([id], cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        signal.Notify();
+        var refused = await db.WriteEventsAsync<Results<Ok<ConversationSnapshot>, ProblemHttpResult, ValidationProblem>?>(
+            signal, [id], async cancellationToken =>
+            {
+                var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == id, cancellationToken); // locked
+                if (conversation is null) return Problems.NotFound("The conversation");
+                try { change(conversation); }
+                catch (LabelLimitException) { return Problems.Invalid("label", "A conversation has at most 50 labels."); }
+                conversation.LastActivityAt = DateTimeOffset.UtcNow;
+                conversation.UpdatedAt = DateTimeOffset.UtcNow;
+                await db.SaveChangesAsync(cancellationToken);
+                await db.AddConversationUpdatesAsync([id], cancellationToken);
+                return null;
+            }, cancellationToken);
+        if (refused is not null) return refused;
         return TypedResults.Ok((await SnapshotAsync(db, id, user.RequiredUserId(), cancellationToken))!);
     }
 
@@ -204,11 +203,10 @@ public static class ConversationsApi
         Guid id, InboxDbContext db, OutboxSignal signal, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var me = user.RequiredUserId();
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        var missing = await db.WriteEventsAsync(signal, [id], async cancellationToken =>
         {
-            var conversation = await db.Conversations.FromSql($"select * from conversations where id = {id} for no key update")
-                .FirstOrDefaultAsync(cancellationToken);
-            if (conversation is null) return Problems.NotFound("The conversation");
+            var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == id, cancellationToken); // locked
+            if (conversation is null) return true;
             var latest = await db.Messages.Where(m => m.ConversationId == id).MaxAsync(m => (DateTimeOffset?)m.SentAt, cancellationToken);
             if (latest is { } readUpTo)
             {
@@ -238,14 +236,10 @@ public static class ConversationsApi
                 }
             }
             await db.SaveChangesAsync(cancellationToken);
-            if (changed)
-            {
-                await db.AddConversationUpdatesAsync([id], cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
-        signal.Notify();
+            if (changed) await db.AddConversationUpdatesAsync([id], cancellationToken);
+            return false;
+        }, cancellationToken);
+        if (missing) return Problems.NotFound("The conversation");
         return TypedResults.Ok((await SnapshotAsync(db, id, me, cancellationToken))!);
     }
 

@@ -105,7 +105,11 @@ public static partial class MessagesApi
         Message message;
         try
         {
-            var outcome = await StoreAsync(id, request, idempotencyKey, requestHash, me, db, cancellationToken);
+            // The conversation locked first (see ConversationLock) also serializes retries of one Idempotency-Key, so
+            // the second finds the first's message instead of racing it into the unique index, and sends to one
+            // conversation stay in order with their basedOn check.
+            var outcome = await db.WriteEventsAsync(signal, [id],
+                token => StoreAsync(id, request, idempotencyKey, requestHash, me, db, token), cancellationToken);
             if (outcome.Replay)
                 return await ReplayAsync(db, me, idempotencyKey, requestHash, cancellationToken)
                        ?? throw new InvalidOperationException("The idempotent message vanished.");
@@ -120,7 +124,6 @@ public static partial class MessagesApi
             return await ReplayAsync(db, me, idempotencyKey, requestHash, cancellationToken)
                    ?? throw new InvalidOperationException("The idempotent message vanished.", ex);
         }
-        signal.Notify();
         return TypedResults.Created($"/api/messages/{message.Id}", Snapshots.Message(message, []));
     }
 
@@ -180,18 +183,10 @@ public static partial class MessagesApi
         Guid conversationId, SendMessageRequest r, string idempotencyKey, string requestHash, Guid me, InboxDbContext db,
         CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The conversation first (see ConversationLock); it also serializes retries of one Idempotency-Key, so the
-        // second finds the first's message here instead of racing it into the unique index.
-        await db.LockConversationsAsync([conversationId], cancellationToken);
         if (await db.Messages.AnyAsync(m => m.SenderUserId == me && m.IdempotencyKey == idempotencyKey, cancellationToken))
             return new(null, Replay: true);
-        // Sends to one conversation are serialized by its row lock: the basedOn check and the order hold. NO KEY
-        // UPDATE, not UPDATE: Workers and WebhookIngest updating this conversation's messages take KEY SHARE on it
-        // (foreign-key checks), and a stronger lock here deadlocked with them while the Idempotency-Key's unique
-        // check waited on their transaction.
-        var conversation = await db.Conversations.FromSql($"select * from conversations where id = {conversationId} for no key update")
-            .Include(c => c.Contact).FirstOrDefaultAsync(cancellationToken);
+        var conversation = await db.Conversations.Include(c => c.Contact)
+            .FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken); // locked by the caller
         if (conversation is null) return new(null, Problems.NotFound("The conversation"));
         var now = DateTimeOffset.UtcNow;
 
@@ -333,8 +328,6 @@ public static partial class MessagesApi
                 new SendWhatsAppMessage(conversation.TenantId, messageId, conversationId, conversation.ChannelId)));
         await db.SaveChangesAsync(cancellationToken);
         await db.AddConversationUpdatesAsync([conversationId], cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return new(message);
     }
 

@@ -69,18 +69,14 @@ public sealed class DownloadMediaConsumer(
         file.Status = status;
         file.LastError = error;
         file.UpdatedAt = DateTimeOffset.UtcNow;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        var conversationId = await db.Messages.Where(m => m.Id == file.MessageId).Select(m => m.ConversationId).FirstAsync(cancellationToken);
+        await db.WriteEventsAsync(outbox, [conversationId], async token =>
         {
-            var conversationId = await db.Messages.Where(m => m.Id == file.MessageId).Select(m => m.ConversationId).FirstAsync(cancellationToken);
-            await db.LockConversationsAsync([conversationId], cancellationToken); // first, before the message row (see ConversationLock)
-            var message = await db.Messages.FirstAsync(m => m.Id == file.MessageId, cancellationToken);
+            var message = await db.Messages.FirstAsync(m => m.Id == file.MessageId, token);
             message.MediaStatus = status;
             db.Outbox.Add(OutboxEvents.Create(file.TenantId,
                 new MessageUpdated(file.TenantId, message.ConversationId, message.Id, null, Snapshots.Media(file))));
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        outbox.Notify();
+        }, cancellationToken);
     }
 }
 

@@ -73,11 +73,9 @@ public sealed class SendWhatsAppMessageConsumer(
         await AcceptedAsync(message, result, cancellationToken);
     }
 
-    private async Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken)
-    {
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+    private Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken) =>
+        db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
         {
-            await db.LockConversationsAsync([message.ConversationId], cancellationToken); // first, before the message row (see ConversationLock)
             await db.Database.ExecuteSqlAsync($"select 1 from assign_wamid({message.Id}, {result.Wamid})", cancellationToken);
             // 200 means accepted; Meta may still hold a template for pacing ("held_for_quality_assessment", "paused").
             if (result.MessageStatus is null or "accepted")
@@ -88,18 +86,13 @@ public sealed class SendWhatsAppMessageConsumer(
             await db.Messages.Where(m => m.Id == message.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.SendState, SendStates.Accepted), cancellationToken);
             await AddStatusEventAsync(message.Id, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        outbox.Notify();
-    }
+        }, cancellationToken);
 
-    private async Task FailAsync(Message message, GraphApiException error, CancellationToken cancellationToken)
+    private Task FailAsync(Message message, GraphApiException error, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        return db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
         {
-            await db.LockConversationsAsync([message.ConversationId], cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued").ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Failed)
                 .SetProperty(m => m.Status, "failed")
@@ -108,7 +101,7 @@ public sealed class SendWhatsAppMessageConsumer(
                 .SetProperty(m => m.ErrorCode, error.Code)
                 .SetProperty(m => m.ErrorTitle, error.GraphMessage)
                 .SetProperty(m => m.ErrorDetails, error.Details), cancellationToken);
-            // The channel's health for the admins (after the conversation lock, like every row of this transaction).
+            // The channel's health for the admins (after the conversation lock, like every row of this transaction: see EventTransaction).
             var summary = (error.Code is { } code ? $"({code}) " : "") + error.GraphMessage;
             summary = summary.Length > 500 ? summary[..500] : summary;
             await db.Database.ExecuteSqlAsync($"""
@@ -118,28 +111,19 @@ public sealed class SendWhatsAppMessageConsumer(
                                                        last_send_error = excluded.last_send_error
                 """, cancellationToken);
             await AddStatusEventAsync(message.Id, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        outbox.Notify();
+        }, cancellationToken);
     }
 
-    private async Task UnknownAsync(Message message, Exception error, CancellationToken cancellationToken)
-    {
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+    private Task UnknownAsync(Message message, Exception error, CancellationToken cancellationToken) =>
+        db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
         {
-            await db.LockConversationsAsync([message.ConversationId], cancellationToken);
             await db.Messages.Where(m => m.Id == message.Id && m.Status == "queued" && m.Wamid == null).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SendState, SendStates.Unknown)
                 .SetProperty(m => m.ErrorTitle, "No answer from WhatsApp: the message may or may not have been sent. "
                                                 + "It is not re-sent automatically; WhatsApp's status updates will settle it.")
                 .SetProperty(m => m.ErrorDetails, error.GetType().Name + ": " + error.Message), cancellationToken);
             await AddStatusEventAsync(message.Id, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        outbox.Notify();
-    }
+        }, cancellationToken);
 
     private async Task AddStatusEventAsync(Guid messageId, CancellationToken cancellationToken)
     {
