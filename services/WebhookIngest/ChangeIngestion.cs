@@ -53,7 +53,11 @@ internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, 
     {
         StatusUpdate status;
         try { status = StatusUpdate.Parse(item); }
-        catch (WebhookItemException ex) { report.AddRejected(ItemId(item), ex.Message); return; }
+        catch (Exception ex) when (ex is WebhookItemException or InvalidOperationException or FormatException or JsonException)
+        {
+            report.AddRejected(ItemId(item), ex.Message);
+            return;
+        }
 
         // The message's conversation first, then the message (see ConversationLock).
         var lockConversation = new NpgsqlBatchCommand(ConversationLock.LockFor(
@@ -235,8 +239,5 @@ internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, 
 
     private static NpgsqlParameter Jsonb(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
 
-    private static string? ItemId(JsonElement item) =>
-        item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()
-            : null;
+    private static string? ItemId(JsonElement item) => Json.String(item, "id");
 }

@@ -48,15 +48,12 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
             try { change = WebhookEnvelope.Changes(root).FirstOrDefault(); }
             catch (InvalidOperationException) { return ""; } // a shape the walker does not know: it is stored anyway
             if (change is null) return "";
-            var customer = change.Messages.Select(m => StringOf(m, "from"))
-                .Concat(change.Statuses.Select(s => StringOf(s, "recipient_id"))).FirstOrDefault();
+            var customer = change.Messages.Select(m => Json.String(m, "from"))
+                .Concat(change.Statuses.Select(s => Json.String(s, "recipient_id"))).FirstOrDefault();
             return $"{change.PhoneNumberId}/{customer}";
         }
 
-        private static string? StringOf(JsonElement item, string name) =>
-            item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-                ? value.ToString()
-                : null;
+
     }
 
     /// <summary>Stores one envelope in its own transaction.</summary>
@@ -104,14 +101,22 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         foreach (var envelope in envelopes.OrderBy(e => e.LockOrder, StringComparer.Ordinal))
         {
             envelope.Report = new IngestReport();
-            foreach (var change in WebhookEnvelope.Changes(envelope.Root))
+            try
             {
-                if (!envelope.Scope.Allows(change.PhoneNumberId))
+                foreach (var change in WebhookEnvelope.Changes(envelope.Root))
                 {
-                    envelope.Report.AddRejected(change.PhoneNumberId, "not signed by this number's app"); // kept in the ledger only
-                    continue;
+                    if (!envelope.Scope.Allows(change.PhoneNumberId))
+                    {
+                        envelope.Report.AddRejected(change.PhoneNumberId, "not signed by this number's app"); // kept in the ledger only
+                        continue;
+                    }
+                    await new ChangeIngestion(session, db, envelope.Report).RunAsync(change, cancellationToken);
                 }
-                await new ChangeIngestion(session, db, envelope.Report).RunAsync(change, cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException or WebhookItemException)
+            {
+                // A shape no reader expected: what was read is stored, the rest stays in the ledger for a replay after a fix.
+                envelope.Report.AddRejected(null, "unreadable envelope: " + ex.Message);
             }
         }
         var outbox = await session.OutboxAsync(db, cancellationToken);

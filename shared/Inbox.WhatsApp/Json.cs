@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -6,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace Inbox.WhatsApp;
 
 /// <summary>Tolerant reads of webhook JSON: one odd value must never cost the rest of the batch.</summary>
-internal static partial class Json
+public static partial class Json
 {
     /// <summary>A string property, or a number's text (ids and timestamps are strings, but tolerate numbers).</summary>
     public static string? String(JsonElement element, string name)
@@ -57,10 +58,10 @@ internal static partial class Json
         LoneSurrogateEscape().Replace(rawJson.Replace("\\u0000", "", StringComparison.Ordinal), "\\ufffd");
 
     /// <summary>
-    /// System.Text.Json refuses a lone surrogate escape ("\ud83d" alone). Decode such a string by hand,
-    /// replacing the broken half with U+FFFD, instead of losing the message.
+    /// System.Text.Json refuses a lone surrogate escape ("\ud83d" alone) and bytes that are not UTF-8. Decode such a
+    /// string by hand, each broken part as U+FFFD, instead of losing the message (or, worse, the whole envelope).
     /// </summary>
-    private static string ReadString(JsonElement value)
+    public static string ReadString(JsonElement value)
     {
         try
         {
@@ -68,7 +69,7 @@ internal static partial class Json
         }
         catch (InvalidOperationException)
         {
-            return Unescape(value.GetRawText());
+            return Unescape(Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(value)));
         }
     }
 
