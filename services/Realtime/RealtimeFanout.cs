@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Inbox.Contracts;
 using MassTransit;
-using Microsoft.AspNetCore.SignalR;
 
 namespace Inbox.Realtime;
 
@@ -11,7 +10,7 @@ namespace Inbox.Realtime;
 /// clock: the state heartbeat, typing that expired without a refresh, agents gone idle, instances gone silent.
 /// </summary>
 public sealed class RealtimeFanout(
-    IBus bus, LocalConnections connections, PresenceBoard board, IHubContext<InboxHub> hub, RealtimeSettings settings,
+    IBus bus, LocalConnections connections, PresenceBoard board, HubFanout fanout, RealtimeSettings settings,
     ILogger<RealtimeFanout> logger) : BackgroundService
 {
     private readonly Channel<object> _signals = Channel.CreateBounded<object>(
@@ -80,7 +79,7 @@ public sealed class RealtimeFanout(
                     StateChanged();
                 }
             }
-            await PresenceBroadcast.SendAsync(hub, board.Expire(now, settings.InstanceTimeout), stoppingToken);
+            PresenceBroadcast.Push(fanout, board.Expire(now, settings.InstanceTimeout));
         }
     }
 
@@ -108,17 +107,15 @@ public sealed class RealtimeFanout(
 /// <summary>Tells this instance's connections what changed on the presence board.</summary>
 public static class PresenceBroadcast
 {
-    public static async Task SendAsync(IHubContext<InboxHub> hub, PresenceBoard.Changes changes, CancellationToken cancellationToken)
+    public static void Push(HubFanout fanout, PresenceBoard.Changes changes)
     {
         foreach (var (tenantId, userId, userName, state) in changes.Presence)
-            await SlowClients.SendAsync(token => hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
-                .SendAsync(HubEvents.PresenceUpdate, new { userId, userName, state }, token), cancellationToken);
+            fanout.Push(RealtimeGroups.Tenant(tenantId), HubEvents.PresenceUpdate, new { userId, userName, state });
         foreach (var (tenantId, conversationId, viewers) in changes.Viewing)
-            await SlowClients.SendAsync(token => hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
-                .SendAsync(HubEvents.ViewingUpdate, new
-                {
-                    conversationId,
-                    viewers = viewers.Select(v => new { v.UserId, v.UserName }),
-                }, token), cancellationToken);
+            fanout.Push(RealtimeGroups.Tenant(tenantId), HubEvents.ViewingUpdate, new
+            {
+                conversationId,
+                viewers = viewers.Select(v => new { v.UserId, v.UserName }),
+            });
     }
 }

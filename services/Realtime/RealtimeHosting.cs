@@ -26,6 +26,10 @@ public static class RealtimeHosting
             o.AddFilter<HubCallLimiter>();
             o.AddFilter<TenantHubFilter>();
         });
+        // Pushes go through HubFanout (a queue per connection, never waiting on one); the lifetime manager tells it who
+        // is connected and in which groups.
+        builder.Services.AddSingleton<HubFanout>();
+        builder.Services.AddSingleton<HubLifetimeManager<InboxHub>, FanoutLifetimeManager>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddSingleton<PresenceBoard>();
@@ -38,7 +42,7 @@ public static class RealtimeHosting
         app.MapHub<InboxHub>("/hubs/inbox", o =>
         {
             o.AllowStatefulReconnects = true;
-            // Bounded buffers both ways: a client that stops reading stalls only itself, then times out.
+            // Bounded buffers both ways; past them, HubFanout queues a bounded backlog per connection, then drops it.
             o.ApplicationMaxBufferSize = 64 * 1024;
             o.TransportMaxBufferSize = 64 * 1024;
         });

@@ -1,7 +1,6 @@
 using Inbox.Contracts;
 using Inbox.Tenancy;
 using MassTransit;
-using Microsoft.AspNetCore.SignalR;
 
 namespace Inbox.Realtime;
 
@@ -30,18 +29,20 @@ public static class RealtimeAudiences
 /// <summary>
 /// Pushes a tenant's stream events to their SignalR audiences, in position order. Delivery is at least once, so an
 /// event already pushed (same tenant and position) is dropped; a batch or event naming another tenant than its bus
-/// header is dropped too.
+/// header is dropped too. A push only queues the event for each connection (<see cref="HubFanout"/>), so no client
+/// holds up the batch, the next one or anyone else, and each client gets the events in the order pushed (the queue
+/// is read one message at a time: ConcurrentMessageLimit 1).
 /// </summary>
-public sealed class TenantStreamConsumer(IHubContext<InboxHub> hub, TenantContext tenant, RecentEvents recent,
+public sealed class TenantStreamConsumer(HubFanout fanout, TenantContext tenant, RecentEvents recent,
     ILogger<TenantStreamConsumer> logger) : IConsumer<TenantStreamBatch>
 {
-    public async Task Consume(ConsumeContext<TenantStreamBatch> context)
+    public Task Consume(ConsumeContext<TenantStreamBatch> context)
     {
         var tenantId = context.Message.TenantId;
         if (tenant.TenantId != tenantId)
         {
             logger.LogWarning("Dropped a stream batch: its tenant does not match its bus header");
-            return;
+            return Task.CompletedTask;
         }
         foreach (var (messageType, @event) in context.Message.Events)
         {
@@ -51,37 +52,12 @@ public sealed class TenantStreamConsumer(IHubContext<InboxHub> hub, TenantContex
                 continue;
             }
             if (@event.ConversationId is not { } conversationId || !recent.FirstTime(tenantId, @event.Position)) continue;
-            var group = RealtimeAudiences.GroupFor(messageType, tenantId, conversationId);
-            await SlowClients.SendAsync(token => hub.Clients.Group(group).SendAsync(@event.Name, @event.Payload, token),
-                context.CancellationToken);
+            fanout.Push(RealtimeAudiences.GroupFor(messageType, tenantId, conversationId), @event.Name, @event.Payload);
         }
+        return Task.CompletedTask;
     }
 
     private static bool NamesTenant(StreamedEvent @event, Guid tenantId) =>
         @event.Payload.ValueKind == System.Text.Json.JsonValueKind.Object
         && @event.Payload.TryGetProperty("tenantId", out var named) && named.TryGetGuid(out var id) && id == tenantId;
-}
-
-/// <summary>
-/// A client that stops reading fills its bounded buffer, and a send to it then waits. Every push therefore has a
-/// deadline: when it passes, SignalR aborts the connections whose writes were still pending (the slow ones are
-/// dropped; they reconnect and catch up), and the queue moves on for everyone else.
-/// </summary>
-public static class SlowClients
-{
-    public static readonly TimeSpan SendDeadline = TimeSpan.FromSeconds(2);
-
-    public static async Task SendAsync(Func<CancellationToken, Task> send, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(SendDeadline);
-        try
-        {
-            await send(deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The pending writes were abandoned and their connections aborted; the others already have the event.
-        }
-    }
 }

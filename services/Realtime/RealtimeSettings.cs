@@ -3,7 +3,8 @@ namespace Inbox.Realtime;
 /// <summary>
 /// Realtime:InstanceId names this instance (and its queue); the rest tune typing, presence and limits
 /// (Realtime:TypingThrottleSeconds, TypingExpirySeconds, HeartbeatSeconds, InstanceTimeoutSeconds,
-/// InactivitySeconds, HubCallsPerSecond).
+/// InactivitySeconds, HubCallsPerSecond) and when <see cref="HubFanout"/> drops a connection that does not keep up
+/// (Realtime:PushBacklogEvents, PushBacklogBytes, PushDeadlineSeconds).
 /// </summary>
 public sealed class RealtimeSettings
 {
@@ -14,6 +15,15 @@ public sealed class RealtimeSettings
     public TimeSpan InstanceTimeout { get; init; }
     public TimeSpan Inactivity { get; init; }
     public double HubCallsPerSecond { get; init; }
+
+    /// <summary>Events queued for one connection, beyond SignalR's and the socket's buffers, before it is dropped.</summary>
+    public int PushBacklogEvents { get; init; } = 1000;
+
+    /// <summary>Bytes queued for one connection (serialized, shared with the other connections) before it is dropped.</summary>
+    public long PushBacklogBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How long one write to a connection may stay pending before the connection is dropped.</summary>
+    public TimeSpan PushDeadline { get; init; } = TimeSpan.FromSeconds(2);
 
     public static RealtimeSettings From(IConfiguration configuration)
     {
@@ -28,6 +38,9 @@ public sealed class RealtimeSettings
             InstanceTimeout = Seconds("InstanceTimeoutSeconds", 20),
             Inactivity = Seconds("InactivitySeconds", 300),
             HubCallsPerSecond = configuration.GetValue<double?>("Realtime:HubCallsPerSecond") ?? 10,
+            PushBacklogEvents = configuration.GetValue<int?>("Realtime:PushBacklogEvents") ?? 1000,
+            PushBacklogBytes = configuration.GetValue<long?>("Realtime:PushBacklogBytes") ?? 1024 * 1024,
+            PushDeadline = Seconds("PushDeadlineSeconds", 2),
         };
     }
 }

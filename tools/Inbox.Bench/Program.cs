@@ -1,7 +1,7 @@
 using Inbox.Bench;
 using Inbox.Bench.Scenarios;
 
-// ./inbox bench [all|ingest|e2e|typing|connections|ceiling] [--option value …]: load against the running stack on
+// ./inbox bench [all|ingest|e2e|typing|connections|ceiling|slow-clients] [--option value …]: load against the running stack on
 // 127.0.0.1, a table on the console, JSON and markdown under bench/results/. Exit 1 on any lost or duplicated id.
 var options = BenchOptions.Parse(args);
 var target = BenchTarget.FromEnvironment(options);
@@ -12,6 +12,7 @@ var scenarios = new (string Key, Func<IReadOnlyList<BenchTenant>, Task<ScenarioR
     ("typing", tenants => Typing.RunAsync(target, tenants, options, CancellationToken.None)),
     ("connections", tenants => Connections.RunAsync(target, tenants, options, CancellationToken.None)),
     ("ceiling", tenants => Ceiling.RunAsync(target, tenants, options, CancellationToken.None)),
+    ("slow-clients", tenants => SlowClients.RunAsync(target, tenants, options, alone: options.Scenario == "slow-clients", CancellationToken.None)),
 };
 var chosen = options.Scenario == "all" ? scenarios : scenarios.Where(s => s.Key == options.Scenario).ToArray();
 if (chosen.Length == 0)

@@ -30,6 +30,9 @@ public sealed class WebhookLoad : IDisposable
         _secret = Encoding.UTF8.GetBytes(target.AppSecret);
     }
 
+    /// <summary>Pads each message's text to this many characters (0: the short default text).</summary>
+    public int BodyBytes { get; init; }
+
     /// <summary>Every wamid of this load starts with it.</summary>
     public string RunPrefix => $"wamid.BENCH{_run}";
 
@@ -97,7 +100,7 @@ public sealed class WebhookLoad : IDisposable
         await Task.Yield(); // build, sign and send off the scheduling loop
         var sequence = Interlocked.Increment(ref _sequence);
         var wamid = $"{RunPrefix}{sequence:D9}";
-        var body = Envelope(tenant, wamid, sequence, from ?? $"49170{tenant.Index:D3}{sequence % CustomersPerTenant:D5}");
+        var body = Envelope(tenant, wamid, sequence, from ?? $"49170{tenant.Index:D3}{sequence % CustomersPerTenant:D5}", BodyBytes);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/whatsapp") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.Add(WebhookSignature.HeaderName, "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(_secret, body)));
@@ -119,12 +122,14 @@ public sealed class WebhookLoad : IDisposable
     }
 
     /// <summary>The documented envelope shape: one entry, one change, one contact, one text message.</summary>
-    private static byte[] Envelope(BenchTenant tenant, string wamid, long sequence, string from)
+    private static byte[] Envelope(BenchTenant tenant, string wamid, long sequence, string from, int bodyBytes)
     {
         var customer = from[^4..];
+        var text = $"Bench message {sequence}: hello, is my order on its way?";
+        if (bodyBytes > text.Length) text += new string('.', bodyBytes - text.Length);
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes(
-            $$$"""{"object":"whatsapp_business_account","entry":[{"id":"bench-waba-{{{tenant.Index}}}","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1555700{{{tenant.Index:D4}}}","phone_number_id":"{{{tenant.PhoneNumberId}}}"},"contacts":[{"profile":{"name":"Bench customer {{{customer}}}"},"wa_id":"{{{from}}}"}],"messages":[{"from":"{{{from}}}","id":"{{{wamid}}}","timestamp":"{{{timestamp}}}","type":"text","text":{"body":"Bench message {{{sequence}}}: hello, is my order on its way?"}}]}}]}]}""");
+            $$$"""{"object":"whatsapp_business_account","entry":[{"id":"bench-waba-{{{tenant.Index}}}","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1555700{{{tenant.Index:D4}}}","phone_number_id":"{{{tenant.PhoneNumberId}}}"},"contacts":[{"profile":{"name":"Bench customer {{{customer}}}"},"wa_id":"{{{from}}}"}],"messages":[{"from":"{{{from}}}","id":"{{{wamid}}}","timestamp":"{{{timestamp}}}","type":"text","text":{"body":"{{{text}}}"}}]}}]}]}""");
     }
 
     public void Dispose() => _http.Dispose();

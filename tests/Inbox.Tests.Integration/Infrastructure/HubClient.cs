@@ -13,7 +13,7 @@ public sealed class HubClient : IAsyncDisposable
 {
     private const char RecordSeparator = '\u001e';
     private readonly ClientWebSocket _socket = new();
-    private readonly ConcurrentQueue<(string Target, JsonElement[] Arguments)> _events = new();
+    private readonly ConcurrentQueue<(string Target, JsonElement[] Arguments, long At)> _events = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _calls = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,6 +46,10 @@ public sealed class HubClient : IAsyncDisposable
 
     public IReadOnlyList<JsonElement> Received(string target) =>
         _events.Where(e => e.Target == target).Select(e => e.Arguments[0]).ToList();
+
+    /// <summary>Every event received so far, in arrival order, with when its frame arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<(string Name, JsonElement Payload, long At)> Timeline() =>
+        _events.Select(e => (e.Target, e.Arguments.Length > 0 ? e.Arguments[0] : default, e.At)).ToList();
 
     /// <summary>Waits until at least <paramref name="count"/> events of <paramref name="target"/> arrived.</summary>
     public async Task<IReadOnlyList<JsonElement>> WaitForAsync(string target, int count, TimeSpan timeout)
@@ -92,8 +96,9 @@ public sealed class HubClient : IAsyncDisposable
             {
                 var frame = await ReceiveFrameAsync(_stop.Token);
                 if (frame is null) break;
+                var at = System.Diagnostics.Stopwatch.GetTimestamp();
                 foreach (var record in frame.Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
-                    Dispatch(JsonDocument.Parse(record).RootElement.Clone());
+                    Dispatch(JsonDocument.Parse(record).RootElement.Clone(), at);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
@@ -106,13 +111,13 @@ public sealed class HubClient : IAsyncDisposable
         }
     }
 
-    private void Dispatch(JsonElement message)
+    private void Dispatch(JsonElement message, long at)
     {
         switch (message.GetProperty("type").GetInt32())
         {
             case 1: // invocation from the server
                 _events.Enqueue((message.GetProperty("target").GetString()!,
-                    message.GetProperty("arguments").EnumerateArray().ToArray()));
+                    message.GetProperty("arguments").EnumerateArray().ToArray(), at));
                 break;
             case 3: // completion of one of our calls
                 if (_calls.TryRemove(message.GetProperty("invocationId").GetString()!, out var call))

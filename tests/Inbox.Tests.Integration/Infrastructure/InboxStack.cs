@@ -26,14 +26,19 @@ public sealed class InboxStack : IAsyncLifetime
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
-    /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test.</summary>
-    public static ServiceHost<InboxHub> NewRealtime() => new(new()
+    /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test; plus any other settings.</summary>
+    public static ServiceHost<InboxHub> NewRealtime(Dictionary<string, string?>? settings = null)
     {
-        ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}",
-        ["Realtime:TypingExpirySeconds"] = "1.5",
-        ["Realtime:HeartbeatSeconds"] = "1",
-        ["Realtime:InstanceTimeoutSeconds"] = "4",
-    });
+        var all = new Dictionary<string, string?>
+        {
+            ["Realtime:InstanceId"] = $"test-{Guid.NewGuid():N}",
+            ["Realtime:TypingExpirySeconds"] = "1.5",
+            ["Realtime:HeartbeatSeconds"] = "1",
+            ["Realtime:InstanceTimeoutSeconds"] = "4",
+        };
+        foreach (var (key, value) in settings ?? []) all[key] = value;
+        return new(all);
+    }
     /// <summary>Meta, as far as the tests are concerned: the project's Cloud API simulator, posting to Ingest.</summary>
     public Simulator Simulator { get; private set; } = null!;
 
