@@ -38,7 +38,7 @@ public static class Tokens
         var directory = Path.GetDirectoryName(Path.GetFullPath(file));
         if (directory is not null) Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(entries), cancellationToken);
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite); // access tokens: not for other users
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite); // access tokens: not for other users
         Console.WriteLine(TenantList(tenants));
         Console.Error.WriteLine($"[bench] tokens: wrote {entries.Count} to {file}");
         return 0;
