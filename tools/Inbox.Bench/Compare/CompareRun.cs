@@ -293,11 +293,12 @@ public static class CompareRun
         psi.ArgumentList.Add("src/server.js");
         foreach (var (k, v) in PeerEnvironment(settings)) psi.Environment[k] = v;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
-        var log = new StreamWriter(Path.Combine(settings.ResultsDir, "peer-node.log")) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.Exited += (_, _) => { lock (log) log.Dispose(); };
-        process.EnableRaisingEvents = true;
+        // Appended line by line (not held open): the peer's output may still arrive after StopAsync returns.
+        var log = Path.Combine(settings.ResultsDir, "peer-node.log");
+        var logLock = new Lock();
+        void Append(string? line) { if (line is not null) lock (logLock) File.AppendAllText(log, line + "\n"); }
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
