@@ -3,8 +3,13 @@ using Inbox.Bench.Scenarios;
 
 // ./inbox bench [all|ingest|e2e|typing|connections|ceiling|slow-clients] [--option value …]: load against the running stack on
 // 127.0.0.1, a table on the console, JSON and markdown under bench/results/. Exit 1 on any lost or duplicated id.
+// ./inbox bench tokens --tenants N --listeners L --out FILE: session tokens of bench agents for the Node load
+// generator (see Tokens.cs). ./inbox bench compare: Inbox against the seed-design Node peer under that generator
+// (see Compare/CompareRun.cs; ./inbox prepares its copy of the peer folder).
 var options = BenchOptions.Parse(args);
 var target = BenchTarget.FromEnvironment(options);
+if (options.Scenario == "tokens") return await Tokens.RunAsync(target, options, CancellationToken.None);
+if (options.Scenario == "compare") return await Inbox.Bench.Compare.CompareRun.RunAsync(target, options, CancellationToken.None);
 var scenarios = new (string Key, Func<IReadOnlyList<BenchTenant>, Task<ScenarioResult>> Run)[]
 {
     ("ingest", tenants => SteadyIngest.RunAsync(target, tenants, options, CancellationToken.None)),

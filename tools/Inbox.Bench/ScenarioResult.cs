@@ -17,6 +17,8 @@ public sealed class ScenarioResult(string name)
     public string LoadBefore { get; set; } = SystemStats.LoadAverage();
     public string LoadAfter { get; set; } = "";
     public List<string> Notes { get; } = [];
+    /// <summary>Ack latency per second of the load (warm-up included), for the scenarios that send webhooks.</summary>
+    public IReadOnlyList<WebhookLoad.TimelineSecond>? AckTimeline { get; set; }
 
     [JsonIgnore]
     public bool Ok => Reconciliation?.Ok ?? true;

@@ -17,9 +17,10 @@ public static class EndToEnd
         var agents = options.Int("agents", 1000);
         var rate = options.Double(alone ? ["e2e-rate", "rate"] : ["e2e-rate"], 200);
         var duration = TimeSpan.FromSeconds(options.Double(alone ? ["e2e-duration", "duration"] : ["e2e-duration"], 30));
+        var warmup = SteadyIngest.Warmup(options, alone ? ["e2e-warmup", "warmup"] : ["e2e-warmup"], duration);
         var result = new ScenarioResult(Name)
         {
-            Parameters = { ["agents"] = agents, ["tenants"] = tenants.Count, ["rate/s"] = rate, ["duration s"] = duration.TotalSeconds },
+            Parameters = { ["agents"] = agents, ["tenants"] = tenants.Count, ["rate/s"] = rate, ["duration s"] = duration.TotalSeconds, ["warm-up s"] = warmup.TotalSeconds },
         };
         await using var database = target.OpenDatabase(4);
         using var load = new WebhookLoad(target);
@@ -27,18 +28,17 @@ public static class EndToEnd
         await using var audience = await Audience.ConnectAsync(target, tenants, agents, load, cancellationToken);
         result.Metric("agents connected", audience.Clients.Count, "").Metric("connect time", Stopwatch.GetElapsedTime(connecting).TotalSeconds, "s");
 
-        var start = Stopwatch.GetTimestamp();
-        await load.RunOpenLoopAsync(tenants, rate, duration, cancellationToken);
-        var took = Stopwatch.GetElapsedTime(start);
+        var took = await load.RunOpenLoopAsync(tenants, rate, duration, cancellationToken, warmup);
         var persisted = await LoadCheck.PersistedAsync(database, tenants, load, cancellationToken);
         await audience.WaitForAsync(LoadCheck.ExpectedByTenant(persisted), TimeSpan.FromSeconds(15));
         result.LoadAfter = SystemStats.LoadAverage();
 
         var reconciliation = LoadCheck.Reconcile(load, persisted, audience);
         var delivery = audience.Delivery.Summarize();
-        result.Metric("acknowledged", load.AcknowledgedCount / took.TotalSeconds, "acks/s").Metric("non-2xx answers", load.NotAcknowledged, "");
+        result.Metric("acknowledged", load.MeasuredAcknowledged / took.TotalSeconds, "acks/s").Metric("non-2xx answers", load.NotAcknowledged, "");
         result.Latency("webhook → agent", delivery);
         result.Metric("deliveries/s", delivery.Count / took.TotalSeconds, "");
+        SteadyIngest.Generator(result, load);
         var perClient = reconciliation.Clients.Select(c => c.Expected.Count == 0 ? 1.0 : (double)c.Received.Distinct().Count(c.Expected.Contains) / c.Expected.Count).ToList();
         if (perClient.Count > 0)
             result.Metric("delivered/expected, worst client", 100 * perClient.Min(), "%").Metric("delivered/expected, mean", 100 * perClient.Average(), "%");
@@ -46,7 +46,7 @@ public static class EndToEnd
         if (audience.Failed > 0) result.Notes.Add($"{audience.Failed} agents could not connect.");
         result.Target("webhook → agent p99", delivery.P99, 250, atLeast: false, "ms");
         result.Target("agents connected", audience.Clients.Count, 1000, atLeast: true, "");
-        result.Target("messages/s delivered", load.AcknowledgedCount / took.TotalSeconds, 200, atLeast: true, "/s");
+        result.Target("messages/s delivered", load.MeasuredAcknowledged / took.TotalSeconds, 200, atLeast: true, "/s");
         return result;
     }
 }
