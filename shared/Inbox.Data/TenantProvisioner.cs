@@ -13,8 +13,20 @@ public sealed record NewChannel(string PhoneNumberId, string WabaId, string Disp
 /// <summary>A WhatsApp template the tenant may send; the body uses {{1}}, {{2}}… for its parameters.</summary>
 public sealed record NewTemplate(string Name, string Language, string Category, string Body);
 
+/// <param name="NewAccountsOnly">
+/// Every member must be a new account: a tenant the platform operator creates by address is never handed to an
+/// account that already exists — whoever holds it may have got it by accepting some tenant's invite for that
+/// address (<see cref="AccountExistsException"/>).
+/// </param>
 public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels,
-    IReadOnlyList<NewTemplate>? Templates = null, int SeatLimit = 10);
+    IReadOnlyList<NewTemplate>? Templates = null, int SeatLimit = 10, bool NewAccountsOnly = false);
+
+/// <summary>A new tenant named an address that already has an account, and may only have new ones.</summary>
+public sealed class AccountExistsException(string email)
+    : Exception($"An account with the address {email} exists already; a new tenant is never given to it by address.")
+{
+    public string Email { get; } = email;
+}
 
 /// <summary>Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant.</summary>
 public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
@@ -35,6 +47,7 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
         foreach (var member in request.Members)
         {
             var userId = await FindUserIdAsync(member.Email, cancellationToken);
+            if (userId is not null && request.NewAccountsOnly) throw new AccountExistsException(member.Email);
             if (userId is null)
             {
                 userId = Guid.CreateVersion7();

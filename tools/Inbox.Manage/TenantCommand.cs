@@ -36,7 +36,11 @@ public static class TenantCommand
         try
         {
             await provisioner.ProvisionAsync(new NewTenant(tenantId, slug!, name!,
-                [new NewMember(email!, ownerName!, password!, Roles.Owner)], [], SeatLimit: seats));
+                [new NewMember(email!, ownerName!, password!, Roles.Owner)], [], SeatLimit: seats, NewAccountsOnly: true));
+        }
+        catch (AccountExistsException ex)
+        {
+            return Fail($"--owner-email: {ex.Message} Use another owner address.");
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {

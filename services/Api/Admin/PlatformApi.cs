@@ -45,7 +45,14 @@ public static class PlatformApi
         {
             await provisioner.ProvisionAsync(new NewTenant(tenantId, slug, request.Name!.Trim(),
                 [new NewMember(email, request.OwnerName!.Trim(), request.OwnerPassword!, Roles.Owner)], [],
-                SeatLimit: request.SeatLimit ?? 10), cancellationToken);
+                SeatLimit: request.SeatLimit ?? 10, NewAccountsOnly: true), cancellationToken);
+        }
+        catch (AccountExistsException)
+        {
+            // Anyone can accept an invite for any address into their own tenant; attaching the new tenant to that
+            // account would hand it to whoever did. The operator picks another address (claim links are not built).
+            return Problems.ConflictProblem("Account exists",
+                $"An account with the address {email} exists already: a new tenant is never given to an existing account. Use another owner address.");
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
         {
@@ -53,7 +60,6 @@ public static class PlatformApi
                 ? Problems.ConflictProblem("Slug taken", $"A tenant with the slug '{slug}' exists already.")
                 : Problems.ConflictProblem("Conflict", "The tenant or its owner was created at the same time by another request.");
         }
-        // An address that already has an account (in another tenant) keeps it, and its password.
         var owner = await Auth.AuthApi.FindUserAsync(dataSource, email, cancellationToken);
         return TypedResults.Created($"/api/platform/tenants/{tenantId}", new CreatedTenant(tenantId, slug, owner!.Value.Id));
     }

@@ -79,4 +79,34 @@ public sealed class PlatformTests(InboxStack stack)
             "--owner-name", "X", "--owner-password", "x-password"));
         Assert.Equal(2, await RunAsync("create", "--name", "No slug"));
     }
+
+    /// <summary>
+    /// Issue 19's attack: an admin invites the address of a future customer's owner into their own tenant and accepts
+    /// with a password of their choosing; the operator's later tenant for that address must not become theirs — by
+    /// API or by command line.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_for_an_address_someone_already_holds_is_refused_by_api_and_command_line()
+    {
+        var attacker = await stack.OwnerAsync(await stack.CreateTenantAsync());
+        var email = $"ceo-{Guid.NewGuid():N}@bigcustomer.example";
+        var invite = await attacker.InviteAsync(email);
+        await Agent.ReadAsync(await stack.Api.Http.PostAsJsonAsync($"/api/invites/{invite.GetProperty("token").GetString()}/accept",
+            new { name = "Mallory", password = "mallory-password" }), HttpStatusCode.OK);
+        var slug = "big-" + Guid.NewGuid().ToString("N")[..8];
+
+        var byApi = await CreateAsync(new { name = "Big Customer", slug, ownerEmail = email, ownerName = "The CEO", ownerPassword = "operator-password", seatLimit = 5 },
+            InboxStack.PlatformKey);
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        await using var services = new ServiceCollection().AddInboxData(configuration).AddScoped<TenantProvisioner>().BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        var byCommandLine = await TenantCommand.RunAsync(["create", "--name", "Big Customer", "--slug", slug, "--owner-email", email,
+            "--owner-name", "The CEO", "--owner-password", "operator-password"], scope.ServiceProvider.GetRequiredService<TenantProvisioner>());
+
+        await Agent.ProblemAsync(byApi, HttpStatusCode.Conflict, "urn:inbox:problem:conflict");
+        Assert.Equal(2, byCommandLine);
+        Assert.Equal(0, await stack.Database.CountAsync(null, "select count(*) from auth_memberships((select user_id from auth_find_user($1))) where tenant_slug = $2", email, slug));
+        var login = await Agent.ReadAsync(await stack.Api.Http.PostAsJsonAsync("/api/auth/login", new { email, password = "mallory-password" }), HttpStatusCode.OK);
+        Assert.Equal(attacker.Tenant.Id, login.GetProperty("tenantId").GetGuid()); // still only the attacker's own tenant
+    }
 }
