@@ -1,4 +1,6 @@
 using Inbox.Data.Outbox;
+using Inbox.Workers.Media;
+using Inbox.Workers.Outbound;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
@@ -11,25 +13,28 @@ public static class Jobs
         builder.Services.TryAddSingleton<OutboxPublisher>();
         builder.Services.AddSingleton<ConversationTimers>();
         var timersInterval = builder.Configuration.GetValue<TimeSpan?>("Jobs:ConversationTimersInterval") ?? TimeSpan.FromSeconds(30);
+        var retention = RetentionSettings.From(builder.Configuration);
+        builder.Services.AddSingleton(retention);
+        var outbound = OutboundSettings.From(builder.Configuration);
+        var media = MediaSettings.From(builder.Configuration);
         builder.Services.AddQuartz(q =>
         {
             var sweep = new JobKey(nameof(OutboxSweepJob));
             q.AddJob<OutboxSweepJob>(j => j.WithIdentity(sweep));
             q.AddTrigger(t => t.ForJob(sweep).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(OutboxSweepJob.Interval).RepeatForever()));
-            var prune = new JobKey(nameof(OutboxPruneJob));
-            q.AddJob<OutboxPruneJob>(j => j.WithIdentity(prune));
-            q.AddTrigger(t => t.ForJob(prune).StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
-            Every<WakeSnoozedConversationsJob>();
-            Every<AutoResolveConversationsJob>();
-            Every<CloseServiceWindowsJob>();
+            Every<RetentionJob>(retention.Interval);
+            Every<WakeSnoozedConversationsJob>(timersInterval);
+            Every<AutoResolveConversationsJob>(timersInterval);
+            Every<CloseServiceWindowsJob>(timersInterval);
+            Every<SendLeaseSweepJob>(outbound.LeaseSweepInterval);
+            Every<MediaDownloadSweepJob>(media.SweepInterval);
 
-            void Every<TJob>() where TJob : IJob
+            void Every<TJob>(TimeSpan interval) where TJob : IJob
             {
                 var key = new JobKey(typeof(TJob).Name);
                 q.AddJob<TJob>(j => j.WithIdentity(key));
-                q.AddTrigger(t => t.ForJob(key).StartNow().WithSimpleSchedule(s => s.WithInterval(timersInterval).RepeatForever()));
+                q.AddTrigger(t => t.ForJob(key).StartNow().WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()));
             }
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
@@ -58,22 +63,5 @@ public sealed class OutboxSweepJob(OutboxPublisher publisher, ILogger<OutboxSwee
         {
             logger.LogWarning(ex, "Outbox sweep failed; it runs again in {Interval}", Interval);
         }
-    }
-}
-
-/// <summary>
-/// The outbox doubles as the tenants' event streams, kept so reconnecting clients can catch up; published rows
-/// older than Outbox:RetentionHours (default 72) are removed. A client further behind is told to reload.
-/// </summary>
-[DisallowConcurrentExecution]
-public sealed class OutboxPruneJob(Npgsql.NpgsqlDataSource dataSource, IConfiguration configuration, ILogger<OutboxPruneJob> logger) : IJob
-{
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var retention = TimeSpan.FromHours(configuration.GetValue<double?>("Outbox:RetentionHours") ?? 72);
-        await using var command = dataSource.CreateCommand("select outbox_prune($1)");
-        command.Parameters.Add(new() { Value = retention });
-        var pruned = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        if (pruned > 0) logger.LogInformation("Pruned {Count} published outbox rows older than {Retention}", pruned, retention);
     }
 }

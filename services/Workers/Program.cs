@@ -4,7 +4,7 @@ using Inbox.Workers.Media;
 using Inbox.Workers.Outbound;
 
 // Background work: MassTransit consumers (outbound sends, read receipts, media downloads) and Quartz jobs
-// (outbox sweep, conversation timers).
+// (outbox sweep, conversation timers, abandoned sends and downloads, retention).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxBus(bus =>

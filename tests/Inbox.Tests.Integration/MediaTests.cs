@@ -27,14 +27,15 @@ public sealed class MediaTests(InboxStack stack)
     }
 
     /// <summary>The message:updated the conversation's room was sent, read from the tenant's stream (no join race).</summary>
-    private async Task<JsonElement> MediaUpdateAsync(TestTenant tenant, Guid messageId)
+    private async Task<JsonElement> MediaUpdateAsync(TestTenant tenant, Guid messageId, string? status = null)
     {
         var follower = new StreamFollower(stack.Api.Http, await stack.TokenAsync(tenant));
         var deadline = DateTime.UtcNow + Wait;
         while (true)
         {
             await follower.CatchUpAsync();
-            var update = follower.Applied.FirstOrDefault(e => e.Name == HubEvents.MessageUpdated && e.Payload.GetProperty("messageId").GetGuid() == messageId);
+            var update = follower.Applied.FirstOrDefault(e => e.Name == HubEvents.MessageUpdated && e.Payload.GetProperty("messageId").GetGuid() == messageId
+                && (status is null || e.Payload.GetProperty("media").GetProperty("status").GetString() == status));
             if (update.Name is not null) return update.Payload;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("No message:updated for the media.");
             await Task.Delay(100);
@@ -126,5 +127,60 @@ public sealed class MediaTests(InboxStack stack)
 
         Assert.Equal(HttpStatusCode.OK, (await DownloadAsync(tenant, messageId)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await DownloadAsync(other, messageId)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_media_lookup_that_hangs_ends_failed_after_its_retries_never_pending()
+    {
+        var tenant = await stack.CreateTenantAsync();
+        // Every attempt's lookup hangs (10 minutes): each is cut at Media:AttemptTimeout (4 s in the tests).
+        (await stack.Simulator.Http.PostAsJsonAsync("/simulator/failures",
+            new { code = 0, count = 3, phoneNumberId = tenant.PhoneNumberId, operation = "media", delay = "00:10:00" })).EnsureSuccessStatusCode();
+        var messageId = await CustomerSendsImageAsync(tenant);
+
+        var update = await MediaUpdateAsync(tenant, messageId, "failed");
+
+        Assert.Equal("failed", update.GetProperty("media").GetProperty("status").GetString());
+        Assert.Equal(1, await stack.Database.CountAsync(tenant.Id,
+            "select count(*) from media_files where message_id = $1 and status = 'failed' and attempts = 3 and last_error like '%did not finish within%'", messageId));
+        Assert.Equal("failed", await stack.Database.ScalarAsync(tenant.Id, "select media_status from messages where id = $1", messageId));
+    }
+
+    [Fact]
+    public async Task Downloads_left_pending_by_a_dead_worker_are_sent_again_once_then_failed_in_every_tenant()
+    {
+        var first = await stack.CreateTenantAsync();
+        var second = await stack.CreateTenantAsync();
+        var retried = await CustomerSendsImageAsync(first);
+        var abandoned = await CustomerSendsImageAsync(second);
+        await MediaUpdateAsync(first, retried, "ready");
+        await MediaUpdateAsync(second, abandoned, "ready");
+
+        // As a Workers process that died mid-download leaves them: pending, no news for two hours (the second
+        // already sent again once by the sweep).
+        foreach (var (tenant, messageId, resubmitted) in new[] { (first, retried, false), (second, abandoned, true) })
+        {
+            await stack.Database.ExecuteAsync(tenant.Id, """
+                update media_files set status = 'pending', storage_key = null, updated_at = now() - interval '2 hours',
+                                       resubmitted_at = case when $2 then now() - interval '2 hours' end
+                where message_id = $1
+                """, messageId, resubmitted);
+            await stack.Database.ExecuteAsync(tenant.Id, "update messages set media_status = 'pending' where id = $1", messageId);
+        }
+
+        var deadline = DateTime.UtcNow + Wait;
+        while (await stack.Database.CountAsync(first.Id,
+                   "select count(*) from media_files where message_id = $1 and status = 'ready' and resubmitted_at > now() - interval '1 minute'", retried) == 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The download left pending was not sent again.");
+            await Task.Delay(100);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await DownloadAsync(first, retried)).StatusCode);
+
+        var failed = await MediaUpdateAsync(second, abandoned, "failed");
+        Assert.Equal(1, await stack.Database.CountAsync(second.Id,
+            "select count(*) from media_files where message_id = $1 and status = 'failed' and last_error like '%did not finish%twice%'", abandoned));
+        Assert.Equal("failed", await stack.Database.ScalarAsync(second.Id, "select media_status from messages where id = $1", abandoned));
+        Assert.Equal(abandoned, failed.GetProperty("messageId").GetGuid());
     }
 }

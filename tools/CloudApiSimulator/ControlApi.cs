@@ -12,7 +12,8 @@ public sealed record TrafficRequest(
 public sealed record InboundRequest(string? PhoneNumberId, string? From, string? Name, string? Type, string? Text);
 
 public sealed record FailureRequest(
-    int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous, string? Operation);
+    int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous, string? Operation,
+    TimeSpan? Delay);
 
 /// <summary>
 /// /simulator: the knobs for developers, tests and the benchmark — numbers, traffic on and off, one customer
@@ -145,7 +146,10 @@ public static class ControlApi
     private static Results<Ok<IReadOnlyList<FailureInjector.FailurePlan>>, ProblemHttpResult> AddFailure(
         FailureRequest request, FailureInjector failures)
     {
-        if (request.Code <= 0) return TypedResults.Problem("Code must be a Meta error code, e.g. 130429.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Code < 0 || (request.Code == 0 && request.Delay is null))
+            return TypedResults.Problem("Code must be a Meta error code, e.g. 130429 (or 0 with a delay).", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Delay is { } delay && (delay <= TimeSpan.Zero || request.Operation != FailureInjector.Media))
+            return TypedResults.Problem("Delay must be positive, and only media lookups can be delayed.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
         if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media))
@@ -160,6 +164,7 @@ public static class ControlApi
             Asynchronous = request.Operation != FailureInjector.Media
                            && (request.Asynchronous ?? GraphError.Asynchronous.Contains(request.Code)),
             Operation = request.Operation ?? FailureInjector.Send,
+            Delay = request.Delay,
         });
         return TypedResults.Ok(failures.Pending);
     }

@@ -3,7 +3,8 @@ namespace Inbox.CloudApiSimulator;
 /// <summary>
 /// "Make the next N sends fail with code C": a queue of failure plans, consumed one send at a time (first matching
 /// plan first). Codes Meta reports after accepting a send (131047, 131026, …) are accepted and then fail with a
-/// `failed` status webhook; all others are answered at once with the Graph error envelope.
+/// `failed` status webhook; all others are answered at once with the Graph error envelope. A media plan may also
+/// hold its answer back (Delay), to play a slow or hanging Meta.
 /// </summary>
 public sealed class FailureInjector
 {
@@ -23,6 +24,9 @@ public sealed class FailureInjector
 
         /// <summary>What fails: "send" (POST …/messages, the default) or "media" (a media id lookup).</summary>
         public string Operation { get; init; } = Send;
+
+        /// <summary>Media only: the lookup answers after this long (slow or hanging media), then with Code's error or normally (Code 0).</summary>
+        public TimeSpan? Delay { get; init; }
     }
 
     public const string Send = "send";
@@ -46,7 +50,7 @@ public sealed class FailureInjector
                 return _plans.Select(p => new FailurePlan
                 {
                     Code = p.Code, Remaining = p.Remaining, PhoneNumberId = p.PhoneNumberId, HttpStatus = p.HttpStatus,
-                    Details = p.Details, Asynchronous = p.Asynchronous, Operation = p.Operation,
+                    Details = p.Details, Asynchronous = p.Asynchronous, Operation = p.Operation, Delay = p.Delay,
                 }).ToList();
         }
     }

@@ -50,14 +50,18 @@ public static class MediaApi
     }
 
     /// <summary>GET /{version}/{media-id}[?phone_number_id=] → messaging_product, url, mime_type, sha256 (hex), file_size, id.</summary>
-    private static IResult Lookup(
+    private static async Task<IResult> Lookup(
         string mediaId, HttpRequest request, NumberRegistry numbers, MediaStore media, FailureInjector failures,
-        IOptions<SimulatorOptions> options)
+        IOptions<SimulatorOptions> options, TimeProvider clock)
     {
         var (asset, error) = Authorize(mediaId, request, numbers, media, "get");
         if (error is not null) return error.ToResult();
         if (failures.TryTake(asset!.OwnerPhoneNumberId, FailureInjector.Media) is { } injected)
-            return GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details).ToResult();
+        {
+            if (injected.Delay is { } delay) // slow or hanging: until the delay passes or the caller gives up
+                await Task.Delay(delay, clock, request.HttpContext.RequestAborted);
+            if (injected.Code > 0) return GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details).ToResult();
+        }
         return new GraphJson(new JsonObject
         {
             ["messaging_product"] = "whatsapp",

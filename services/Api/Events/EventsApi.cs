@@ -30,7 +30,11 @@ public static class EventsApi
 
         var streamed = db.Outbox.AsNoTracking().Where(o => o.Streamed);
         var oldest = await streamed.MinAsync(o => o.Position, cancellationToken);
-        if (oldest > after + 1)
+        // Every event pruned (a quiet tenant past the retention): the stream's head says whether the client missed any.
+        var head = oldest is null
+            ? await db.Database.SqlQuery<long>($"select position as \"Value\" from tenant_streams").FirstOrDefaultAsync(cancellationToken)
+            : 0;
+        if (oldest > after + 1 || head > after)
             return TypedResults.Problem($"Events after position {after} are no longer kept; reload the inbox.",
                 statusCode: StatusCodes.Status410Gone, type: "https://inbox.dev/problems/resync-required");
 
@@ -46,7 +50,7 @@ public static class EventsApi
             return new StreamedEvent(r.Position!.Value, r.Sequence, r.ConversationId,
                 HubEvents.NameOf(OutboxEvents.ResolveType(r.MessageType)), JsonSerializer.SerializeToElement(payload));
         }).ToList();
-        var latest = await streamed.MaxAsync(o => o.Position, cancellationToken) ?? 0;
+        var latest = await streamed.MaxAsync(o => o.Position, cancellationToken) ?? head;
         return TypedResults.Ok(new EventPage(events, latest, rows.Count > take));
     }
 }

@@ -11,6 +11,7 @@ public static class MediaServices
     public static WebApplicationBuilder AddMediaDownloads(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(MediaSettings.From(builder.Configuration));
+        builder.Services.AddSingleton<MediaDownloadSweep>();
         return builder.AddGraphApi();
     }
 

@@ -10,15 +10,28 @@ namespace Inbox.Workers.Outbound;
 
 /// <summary>
 /// Outbound:MaxRetries (default 5), Outbound:RetryBaseDelay (2 s), Outbound:MaxRetryDelay (1 min),
-/// Outbound:AttemptTimeout (20 s: one Graph call; past it the outcome is unknown and the send is not repeated).
+/// Outbound:AttemptTimeout (20 s: one Graph call; past it the outcome is unknown and the send is not repeated),
+/// Outbound:SendLease (2 min: how long a claim holds without news from its worker; renewed before each call, so it
+/// must exceed AttemptTimeout + MaxRetryDelay), Outbound:LeaseSweepInterval (30 s: how often expired claims are looked for).
 /// </summary>
-public sealed record OutboundSettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan MaxRetryDelay, TimeSpan AttemptTimeout)
+public sealed record OutboundSettings(
+    int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan MaxRetryDelay, TimeSpan AttemptTimeout, TimeSpan SendLease,
+    TimeSpan LeaseSweepInterval)
 {
-    public static OutboundSettings From(IConfiguration configuration) => new(
-        configuration.GetValue<int?>("Outbound:MaxRetries") ?? 5,
-        configuration.GetValue<TimeSpan?>("Outbound:RetryBaseDelay") ?? TimeSpan.FromSeconds(2),
-        configuration.GetValue<TimeSpan?>("Outbound:MaxRetryDelay") ?? TimeSpan.FromMinutes(1),
-        configuration.GetValue<TimeSpan?>("Outbound:AttemptTimeout") ?? TimeSpan.FromSeconds(20));
+    public static OutboundSettings From(IConfiguration configuration)
+    {
+        var settings = new OutboundSettings(
+            configuration.GetValue<int?>("Outbound:MaxRetries") ?? 5,
+            configuration.GetValue<TimeSpan?>("Outbound:RetryBaseDelay") ?? TimeSpan.FromSeconds(2),
+            configuration.GetValue<TimeSpan?>("Outbound:MaxRetryDelay") ?? TimeSpan.FromMinutes(1),
+            configuration.GetValue<TimeSpan?>("Outbound:AttemptTimeout") ?? TimeSpan.FromSeconds(20),
+            configuration.GetValue<TimeSpan?>("Outbound:SendLease") ?? TimeSpan.FromMinutes(2),
+            configuration.GetValue<TimeSpan?>("Outbound:LeaseSweepInterval") ?? TimeSpan.FromSeconds(30));
+        // A shorter lease would let the sweep take a send from a worker that is only waiting to retry it.
+        if (settings.SendLease <= settings.AttemptTimeout + settings.MaxRetryDelay)
+            throw new InvalidOperationException("Outbound:SendLease must be longer than Outbound:AttemptTimeout + Outbound:MaxRetryDelay.");
+        return settings;
+    }
 }
 
 public static class OutboundServices
@@ -34,6 +47,7 @@ public static class OutboundServices
         var settings = OutboundSettings.From(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(sp => GraphSendPipeline.Build(settings, sp.GetRequiredService<ILogger<GraphSendPipeline>>()));
+        builder.Services.AddSingleton<SendLeaseSweep>();
         return builder.AddGraphApi();
     }
 }

@@ -12,8 +12,11 @@ namespace Inbox.Workers.Outbound;
 /// Sends one queued outbound message through the Graph API, with the channel's own token, and records what came
 /// of it; the inbox hears it as message:status.
 /// <list type="bullet">
-/// <item>Exactly once per message: the send is claimed (send_state pending → sending) before the call, so a
-/// re-delivered command, or two Workers, never send it twice.</item>
+/// <item>Exactly once per message: the send is claimed (send_state pending → claimed, with this worker's name and a
+/// lease) before the call, so a re-delivered command, or two Workers, never send it twice. Before each Graph call
+/// the claim becomes "sending" (the lease renewed); after an answer that says Meta did not take it, "claimed" again.
+/// A worker that died is found by <see cref="SendLeaseSweep"/> once its lease ends: "claimed" is sent again,
+/// "sending" is an unknown outcome (below). The claim id fences a worker whose claim was taken over: it stops.</item>
 /// <item>Accepted: assign_wamid (applying any status that raced ahead), then "sent" unless Meta held the
 /// message (pacing), in one transaction with the event.</item>
 /// <item>Refused for good (or retries spent): status failed with Meta's code, title and details.</item>
@@ -25,16 +28,21 @@ namespace Inbox.Workers.Outbound;
 /// </summary>
 public sealed class SendWhatsAppMessageConsumer(
     InboxDbContext db, IGraphApiClient graph, SecretProtector secrets, GraphSendPipeline pipeline, OutboxSignal outbox,
-    ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
+    OutboundSettings settings, ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
 {
+    /// <summary>Who holds a claim: this process.</summary>
+    private static readonly string Worker = $"{Environment.MachineName}/{Environment.ProcessId}";
+
     public async Task Consume(ConsumeContext<SendWhatsAppMessage> context)
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
-        var claimed = await db.Messages
-            .Where(m => m.Id == command.MessageId && m.SendState == SendStates.Pending && m.Status == "queued")
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.SendState, SendStates.Sending)
-                .SetProperty(m => m.SendAttempts, m => m.SendAttempts + 1), cancellationToken);
+        var claimId = Guid.NewGuid();
+        var claimed = await db.Database.ExecuteSqlAsync($"""
+            update messages set send_state = 'claimed', send_attempts = send_attempts + 1, send_claim_id = {claimId},
+                                send_claimed_by = {Worker}, send_claimed_at = now(), send_lease_until = now() + {settings.SendLease}
+            where id = {command.MessageId} and send_state = 'pending' and status = 'queued'
+            """, cancellationToken);
         if (claimed == 0) return; // sent, failed or being sent already: a re-delivery
 
         var message = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == command.MessageId, cancellationToken);
@@ -48,8 +56,24 @@ public sealed class SendWhatsAppMessageConsumer(
                 throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
             var token = secrets.Unprotect(sealedToken);
             var outbound = OutboundMessage.FromJson(message.Payload!);
-            result = await pipeline.Pipeline.ExecuteAsync(
-                async ct => await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound, ct), cancellationToken);
+            result = await pipeline.Pipeline.ExecuteAsync(async ct =>
+            {
+                await MarkAsync(message.Id, claimId, SendStates.Sending, ct);
+                try
+                {
+                    return await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound, ct);
+                }
+                catch (Exception ex) when (ex is GraphApiException || (ex is HttpRequestException http && GraphSendPipeline.NotSent(http)))
+                {
+                    await MarkAsync(message.Id, claimId, SendStates.Claimed, CancellationToken.None); // Meta did not take it
+                    throw;
+                }
+            }, cancellationToken);
+        }
+        catch (ClaimLostException)
+        {
+            logger.LogWarning("Message {MessageId}: its claim was taken over after the lease ended; this worker stops", message.Id);
+            return;
         }
         catch (GraphApiException ex)
         {
@@ -72,6 +96,18 @@ public sealed class SendWhatsAppMessageConsumer(
         }
         await AcceptedAsync(message, result, cancellationToken);
     }
+
+    /// <summary>Moves this worker's claim to <paramref name="state"/> and renews its lease; throws when the claim is no longer ours.</summary>
+    private async Task MarkAsync(Guid messageId, Guid claimId, string state, CancellationToken cancellationToken)
+    {
+        var marked = await db.Database.ExecuteSqlAsync($"""
+            update messages set send_state = {state}, send_lease_until = now() + {settings.SendLease}
+            where id = {messageId} and send_claim_id = {claimId} and send_state in ('claimed', 'sending')
+            """, cancellationToken);
+        if (marked == 0) throw new ClaimLostException();
+    }
+
+    private sealed class ClaimLostException : Exception;
 
     private Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken) =>
         db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
@@ -125,12 +161,8 @@ public sealed class SendWhatsAppMessageConsumer(
             await AddStatusEventAsync(message.Id, cancellationToken);
         }, cancellationToken);
 
-    private async Task AddStatusEventAsync(Guid messageId, CancellationToken cancellationToken)
-    {
-        var m = await db.Messages.AsNoTracking().SingleAsync(x => x.Id == messageId, cancellationToken);
-        db.Outbox.Add(OutboxEvents.Create(m.TenantId, new MessageStatusChanged(m.TenantId, m.ConversationId, m.Id, m.Wamid,
-            m.Status ?? "queued", m.StatusAt ?? DateTimeOffset.UtcNow, m.ErrorCode, m.ErrorTitle, m.ErrorDetails)));
-    }
+    private Task AddStatusEventAsync(Guid messageId, CancellationToken cancellationToken) =>
+        db.AddMessageStatusEventAsync(messageId, cancellationToken);
 }
 
 /// <summary>Concurrency lives here; retries of the Graph call are the pipeline's (by Meta's error code).</summary>
@@ -141,7 +173,8 @@ public sealed class SendWhatsAppMessageConsumerDefinition : ConsumerDefinition<S
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SendWhatsAppMessageConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        // Only for the database (a failed claim read); a claimed send is never repeated by a redelivery.
+        // Only for the database (a failed claim read); a claimed send is never repeated by a redelivery (an abandoned
+        // claim is the lease sweep's).
         endpointConfigurator.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)));
 }
 

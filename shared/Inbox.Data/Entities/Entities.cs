@@ -225,6 +225,12 @@ public sealed class Message : ITenantOwned
     public string? RequestHash { get; set; }
     public string? SendState { get; set; }
     public int SendAttempts { get; set; }
+
+    /// <summary>The claim of the worker sending it (a fencing token), who that is, when, and until when it holds.</summary>
+    public Guid? SendClaimId { get; set; }
+    public string? SendClaimedBy { get; set; }
+    public DateTimeOffset? SendClaimedAt { get; set; }
+    public DateTimeOffset? SendLeaseUntil { get; set; }
     public MediaFile? MediaFile { get; set; }
 }
 
@@ -232,6 +238,11 @@ public sealed class Message : ITenantOwned
 public static class SendStates
 {
     public const string Pending = "pending";
+
+    /// <summary>A worker holds it (until its lease ends) and no Graph call is in flight: safe to send again if the worker dies.</summary>
+    public const string Claimed = "claimed";
+
+    /// <summary>A Graph call is in flight: it may have reached Meta, so a dead worker's send becomes <see cref="Unknown"/>.</summary>
     public const string Sending = "sending";
     public const string Accepted = "accepted";
     public const string Failed = "failed";
@@ -339,6 +350,9 @@ public sealed class MediaFile : ITenantOwned
     public string? StorageKey { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the sweep sent a download left pending (a worker died) once more; a second time it fails.</summary>
+    public DateTimeOffset? ResubmittedAt { get; set; }
 }
 
 /// <summary>The bytes of a media file, when stored in PostgreSQL.</summary>

@@ -42,7 +42,8 @@ public sealed class InboxStack : IAsyncLifetime
     /// <summary>Meta, as far as the tests are concerned: the project's Cloud API simulator, posting to Ingest.</summary>
     public Simulator Simulator { get; private set; } = null!;
 
-    /// <summary>Workers call the simulator's Graph API; media downloads retry twice, quickly.</summary>
+    /// <summary>Workers call the simulator's Graph API; media downloads retry twice, quickly; the sweeps of abandoned
+    /// sends and downloads and the retention job run every second (retention in batches of 2).</summary>
     public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
     public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
 
@@ -66,6 +67,12 @@ public sealed class InboxStack : IAsyncLifetime
             ["Outbound:RetryBaseDelay"] = "00:00:00.050",
             ["Outbound:MaxRetries"] = "3",
             ["Outbound:AttemptTimeout"] = "00:00:05",
+            ["Outbound:LeaseSweepInterval"] = "00:00:01",
+            ["Media:AttemptTimeout"] = "00:00:04",
+            ["Media:PendingDeadline"] = "00:01:00",
+            ["Media:SweepInterval"] = "00:00:01",
+            ["Retention:Interval"] = "00:00:01",
+            ["Retention:BatchSize"] = "2",
         }).Start();
         await WaitForBusAsync(Realtime); // its queue must be bound before anything is published
         await WaitForBusAsync(Ingest);
