@@ -205,4 +205,25 @@ public sealed class MediaTests
         if (userAgent is not null) request.Headers.UserAgent.ParseAdd(userAgent);
         return sim.Http.SendAsync(request);
     }
+
+    [Fact]
+    public async Task A_media_failure_with_a_delay_holds_the_lookup_back_then_answers_normally()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var sim = SimulatorHost.Start(receiver.Url);
+        var id = await UploadAsync(sim, Picture, "image/png");
+        var refused = await sim.Http.PostAsync("/simulator/failures", new StringContent(
+            """{"code":0,"operation":"media"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode); // no code and no delay: nothing to inject
+        (await sim.Http.PostAsync("/simulator/failures", new StringContent(
+            """{"code":0,"count":1,"operation":"media","delay":"00:00:01.500"}""", System.Text.Encoding.UTF8, "application/json")))
+            .EnsureSuccessStatusCode();
+
+        var slow = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await sim.GraphAsync(HttpMethod.Get, $"/v24.0/{id}", SimulatorHost.Token)).StatusCode);
+        Assert.True(slow.Elapsed >= TimeSpan.FromSeconds(1.4), $"Answered after {slow.Elapsed}.");
+        var next = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await sim.GraphAsync(HttpMethod.Get, $"/v24.0/{id}", SimulatorHost.Token)).StatusCode);
+        Assert.True(next.Elapsed < TimeSpan.FromSeconds(1.4), "Only the planned lookup is held back.");
+    }
 }
