@@ -21,12 +21,13 @@ public sealed class FailureInjector
         /// <summary>Accept the send, then report the failure in a status webhook.</summary>
         public bool Asynchronous { get; init; }
 
-        /// <summary>What fails: "send" (POST …/messages, the default) or "media" (a media id lookup).</summary>
+        /// <summary>What fails: "send" (POST …/messages, the default), "media" (a media id lookup) or "number" (GET /{phone-number-id}).</summary>
         public string Operation { get; init; } = Send;
     }
 
     public const string Send = "send";
     public const string Media = "media";
+    public const string Number = "number";
 
     public void Add(FailurePlan plan)
     {
@@ -51,7 +52,7 @@ public sealed class FailureInjector
         }
     }
 
-    /// <summary>The plan this send (or media lookup) falls under, if any (its count goes down by one).</summary>
+    /// <summary>The plan this send (or media or number lookup) falls under, if any (its count goes down by one).</summary>
     public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
     {
         lock (_lock)
