@@ -19,11 +19,13 @@ using Inbox.Tenancy;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
+builder.AddRequestBodyLimit(); // 1 MiB of JSON, over it 413
 builder.AddInboxBus();      // publishes only, through the outbox: no request waits on RabbitMQ
 builder.AddOutboxRelay();
 builder.Services.AddInboxOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
 builder.Services.AddScoped<TenantProvisioner>(); // the platform operator's tenant creation
+builder.AddNumberProof();   // a WhatsApp number is stored only once Meta confirms its token reaches it
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemStatus.ForException });

@@ -4,6 +4,10 @@ using System.Text.Json;
 
 namespace Inbox.WhatsApp;
 
+/// <summary>A business number as Meta describes it: GET /{phone-number-id} and the entries of GET /{waba-id}/phone_numbers.</summary>
+/// <param name="DisplayPhoneNumber">As Meta formats it, e.g. "+1 555-000-1111".</param>
+public sealed record GraphPhoneNumber(string Id, string? DisplayPhoneNumber, string? VerifiedName);
+
 /// <summary>What a media id resolves to: a short-lived download URL (about 5 minutes) and the file's facts.</summary>
 public sealed record GraphMedia(string Url, string? MimeType, string? Sha256, long? FileSize);
 
@@ -23,6 +27,15 @@ public interface IGraphApiClient
     /// Meta has no idempotency key, so a send that timed out may or may not have been accepted.
     /// </summary>
     Task<SendResult> SendMessageAsync(string accessToken, string phoneNumberId, OutboundMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// GET /{phone-number-id}: the number as this token sees it. A token that cannot reach it gets 190 (not a valid
+    /// token) or 100 subcode 33 (no such object for this token).
+    /// </summary>
+    Task<GraphPhoneNumber> GetPhoneNumberAsync(string accessToken, string phoneNumberId, CancellationToken cancellationToken);
+
+    /// <summary>GET /{waba-id}/phone_numbers, every page: the numbers of a WhatsApp Business Account this token sees.</summary>
+    Task<IReadOnlyList<GraphPhoneNumber>> GetPhoneNumbersAsync(string accessToken, string wabaId, CancellationToken cancellationToken);
 
     /// <summary>Marks a customer's message (and the ones before it) as read: the customer sees blue ticks.</summary>
     Task MarkReadAsync(string accessToken, string phoneNumberId, string wamid, CancellationToken cancellationToken);
@@ -57,6 +70,49 @@ public sealed class GraphApiClient(HttpClient http, GraphApiOptions options) : I
         var url = Json.String(body, "url") ?? throw new GraphApiException(null, "The media lookup returned no url.", null, null, (int)response.StatusCode);
         return new GraphMedia(url, Json.String(body, "mime_type"), Json.String(body, "sha256"),
             long.TryParse(Json.String(body, "file_size"), out var size) ? size : null);
+    }
+
+    public async Task<GraphPhoneNumber> GetPhoneNumberAsync(string accessToken, string phoneNumberId, CancellationToken cancellationToken)
+    {
+        var body = await GetAsync(accessToken, $"{Uri.EscapeDataString(phoneNumberId)}?fields={PhoneNumberFields}", cancellationToken);
+        return PhoneNumber(body) ?? throw new GraphApiException(null, "The number lookup returned no id.", null, null, 200);
+    }
+
+    public async Task<IReadOnlyList<GraphPhoneNumber>> GetPhoneNumbersAsync(string accessToken, string wabaId, CancellationToken cancellationToken)
+    {
+        const int MaxPages = 20; // Meta pages by 25 or so; a WABA has a handful of numbers
+        var numbers = new List<GraphPhoneNumber>();
+        string? next = $"{Uri.EscapeDataString(wabaId)}/phone_numbers?fields={PhoneNumberFields}";
+        for (var page = 0; page < MaxPages && next is not null; page++)
+        {
+            var body = await GetAsync(accessToken, next, cancellationToken);
+            if (body.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+                numbers.AddRange(data.EnumerateArray().Select(PhoneNumber).OfType<GraphPhoneNumber>());
+            // The next page is an absolute URL; the token goes only to the Graph API it came from.
+            next = Json.Object(body, "paging") is { } paging && Json.String(paging, "next") is { } url
+                   && url.StartsWith(options.BaseUrl.TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+                ? url
+                : null;
+        }
+        return numbers;
+    }
+
+    private const string PhoneNumberFields = "id,display_phone_number,verified_name";
+
+    private static GraphPhoneNumber? PhoneNumber(JsonElement number) =>
+        Json.String(number, "id") is { } id ? new GraphPhoneNumber(id, Json.String(number, "display_phone_number"), Json.String(number, "verified_name")) : null;
+
+    /// <summary>A GET of a path under the version, or of a paging URL Meta handed out.</summary>
+    private async Task<JsonElement> GetAsync(string accessToken, string pathOrUrl, CancellationToken cancellationToken)
+    {
+        var url = pathOrUrl.StartsWith(options.BaseUrl.TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+            ? pathOrUrl
+            : $"{options.BaseUrl.TrimEnd('/')}/{options.Version}/{pathOrUrl}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        await ThrowIfErrorAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 
     public async Task<byte[]> DownloadMediaAsync(string accessToken, string url, long maxBytes, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Inbox.CloudApiSimulator;
 
-public sealed record NumberRequest(string PhoneNumberId, string AccessToken, string? DisplayPhoneNumber, string? WabaId);
+public sealed record NumberRequest(string PhoneNumberId, string AccessToken, string? DisplayPhoneNumber, string? WabaId, string? VerifiedName);
 
 public sealed record TrafficRequest(
     string? Mode, double? Rate, int? Customers, int? MaxMessages, List<string>? Numbers, Dictionary<string, double>? Mix);
@@ -53,7 +53,7 @@ public static class ControlApi
         {
             options.Value.GraphVersion,
             options.Value.WebhookUrl,
-            numbers = numbers.All.Select(n => new { n.PhoneNumberId, n.DisplayPhoneNumber, n.WabaId }),
+            numbers = numbers.All.Select(n => new { n.PhoneNumberId, n.DisplayPhoneNumber, n.WabaId, n.VerifiedName }),
             traffic = traffic.State,
             failures = failures.Pending,
             webhooks = new { dispatcher.Backlog.Queued, dispatcher.Backlog.Delivering },
@@ -67,9 +67,9 @@ public static class ControlApi
             var number = numbers.Add(new SimulatedNumber
             {
                 PhoneNumberId = request.PhoneNumberId, AccessToken = request.AccessToken,
-                DisplayPhoneNumber = request.DisplayPhoneNumber ?? "", WabaId = request.WabaId ?? "",
+                DisplayPhoneNumber = request.DisplayPhoneNumber ?? "", WabaId = request.WabaId ?? "", VerifiedName = request.VerifiedName ?? "",
             });
-            return TypedResults.Ok<object>(new { number.PhoneNumberId, number.DisplayPhoneNumber, number.WabaId });
+            return TypedResults.Ok<object>(new { number.PhoneNumberId, number.DisplayPhoneNumber, number.WabaId, number.VerifiedName });
         }
         catch (ArgumentException ex)
         {
@@ -152,8 +152,8 @@ public static class ControlApi
             return TypedResults.Problem("Delay must be positive, and only media lookups can be delayed.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
         if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
-        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media))
-            return TypedResults.Problem("Operation must be 'send' or 'media'.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media or FailureInjector.Number))
+            return TypedResults.Problem("Operation must be 'send', 'media' or 'number'.", statusCode: StatusCodes.Status400BadRequest);
         failures.Add(new FailureInjector.FailurePlan
         {
             Code = request.Code,
@@ -161,7 +161,7 @@ public static class ControlApi
             PhoneNumberId = request.PhoneNumberId,
             HttpStatus = request.HttpStatus,
             Details = request.Details,
-            Asynchronous = request.Operation != FailureInjector.Media
+            Asynchronous = request.Operation is null or FailureInjector.Send
                            && (request.Asynchronous ?? GraphError.Asynchronous.Contains(request.Code)),
             Operation = request.Operation ?? FailureInjector.Send,
             Delay = request.Delay,

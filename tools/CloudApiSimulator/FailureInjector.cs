@@ -22,7 +22,7 @@ public sealed class FailureInjector
         /// <summary>Accept the send, then report the failure in a status webhook.</summary>
         public bool Asynchronous { get; init; }
 
-        /// <summary>What fails: "send" (POST …/messages, the default) or "media" (a media id lookup).</summary>
+        /// <summary>What fails: "send" (POST …/messages, the default), "media" (a media id lookup) or "number" (GET /{phone-number-id}).</summary>
         public string Operation { get; init; } = Send;
 
         /// <summary>Media only: the lookup answers after this long (slow or hanging media), then with Code's error or normally (Code 0).</summary>
@@ -31,6 +31,7 @@ public sealed class FailureInjector
 
     public const string Send = "send";
     public const string Media = "media";
+    public const string Number = "number";
 
     public void Add(FailurePlan plan)
     {
@@ -55,7 +56,7 @@ public sealed class FailureInjector
         }
     }
 
-    /// <summary>The plan this send (or media lookup) falls under, if any (its count goes down by one).</summary>
+    /// <summary>The plan this send (or media or number lookup) falls under, if any (its count goes down by one).</summary>
     public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
     {
         lock (_lock)

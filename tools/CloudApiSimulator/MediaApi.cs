@@ -15,7 +15,12 @@ public static class MediaApi
     public static void MapMediaApi(this IEndpointRouteBuilder app)
     {
         app.MapPost($"/{GraphRoutes.Version}/{{phoneNumberId}}/media", UploadAsync);
-        app.MapGet($"/{GraphRoutes.Version}/{{mediaId}}", Lookup);
+        // One Graph route for every object id: a business number's is answered by PhoneNumbersApi.
+        app.MapGet($"/{GraphRoutes.Version}/{{objectId}}", (string objectId, HttpRequest request, NumberRegistry numbers,
+                MediaStore media, FailureInjector failures, IOptions<SimulatorOptions> options) =>
+            numbers.Find(objectId) is not null
+                ? PhoneNumbersApi.Get(objectId, request, numbers, failures)
+                : Lookup(objectId, request, numbers, media, failures, options));
         app.MapDelete($"/{GraphRoutes.Version}/{{mediaId}}", Delete);
         app.MapGet(MediaStore.DownloadPath, Download);
     }

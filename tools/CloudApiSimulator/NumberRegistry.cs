@@ -19,7 +19,10 @@ public sealed class NumberRegistry
 
     public SimulatedNumber? Find(string phoneNumberId) => _numbers.GetValueOrDefault(phoneNumberId);
 
-    /// <summary>Adds or replaces a number; a missing display number or WABA id is made up from the id.</summary>
+    /// <summary>
+    /// Adds or replaces a number with the token that owns it (Graph calls for it must carry that token); a missing
+    /// display number, WABA id or verified name is made up from the id.
+    /// </summary>
     public SimulatedNumber Add(SimulatedNumber number)
     {
         if (string.IsNullOrWhiteSpace(number.PhoneNumberId) || !number.PhoneNumberId.All(char.IsAsciiDigit))
@@ -35,6 +38,7 @@ public sealed class NumberRegistry
                 ? "1555" + id[^Math.Min(7, id.Length)..].PadLeft(7, '0')
                 : number.DisplayPhoneNumber.TrimStart('+'),
             WabaId = string.IsNullOrEmpty(number.WabaId) ? "2" + id[1..] : number.WabaId,
+            VerifiedName = string.IsNullOrEmpty(number.VerifiedName) ? $"Simulated Business {id[^Math.Min(4, id.Length)..]}" : number.VerifiedName,
         };
         _numbers[id] = normalized;
         return normalized;

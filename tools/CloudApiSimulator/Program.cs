@@ -12,5 +12,6 @@ app.MapHealthChecks("/health/ready");
 app.MapHealthChecks("/health");
 app.MapMessagesApi();   // POST /{version}/{phone_number_id}/messages
 app.MapMediaApi();      // POST /{version}/{phone_number_id}/media, GET|DELETE /{version}/{media-id}, media download
+app.MapPhoneNumbersApi(); // GET /{version}/{phone_number_id} (through MediaApi's route), GET /{version}/{waba_id}/phone_numbers
 app.MapControlApi();    // /simulator/…
 app.Run();

@@ -46,6 +46,9 @@ public sealed class SimulatedNumber
 
     /// <summary>The WhatsApp Business Account: webhook entry[].id.</summary>
     public string WabaId { get; set; } = "";
+
+    /// <summary>The business name Meta shows for the number (GET /{phone-number-id}: verified_name).</summary>
+    public string VerifiedName { get; set; } = "";
 }
 
 /// <summary>Meta's send limits; 0 turns one off.</summary>

@@ -12,12 +12,14 @@ namespace Inbox.Api.Admin;
 /// The tenant's WhatsApp numbers: add, edit, disable and enable, with a health view. Access token, app secret and
 /// verify token are sealed with AES-GCM (SecretProtector) before they reach the database, and never returned: the
 /// API says only whether each is set. A disabled number's webhooks are acknowledged but create no messages, and
-/// nothing is sent through it.
+/// nothing is sent through it. A number is stored only once Meta confirms, with the access token given, that the
+/// token reaches it in the WABA named (<see cref="NumberProof"/>); its display number is then Meta's.
 /// </summary>
 public static class ChannelsApi
 {
-    public sealed record ChannelRequest(string? Name, string? PhoneNumberId, string? WabaId, string? DisplayPhoneNumber,
-        string? AccessToken, string? AppSecret, string? VerifyToken);
+    /// <summary>A number to add or change; its display number is not asked for: Meta says it.</summary>
+    public sealed record ChannelRequest(string? Name, string? PhoneNumberId, string? WabaId, string? AccessToken, string? AppSecret,
+        string? VerifyToken);
 
     public sealed record HealthView(DateTimeOffset? LastWebhookAt, int SignatureFailures24h, DateTimeOffset? LastSendErrorAt,
         string? LastSendError);
@@ -32,8 +34,10 @@ public static class ChannelsApi
         var group = app.MapAdminGroup("Admin: channels");
         group.MapGet("/channels", List).WithSummary("The tenant's WhatsApp numbers with their health");
         group.MapGet("/channels/{id:guid}", Get).WithSummary("One WhatsApp number");
-        group.MapPost("/channels", Create).WithSummary("Add a WhatsApp number (secrets are stored encrypted, never returned)");
-        group.MapPatch("/channels/{id:guid}", Update).WithSummary("Change fields of a number; a secret present is replaced");
+        group.MapPost("/channels", Create)
+            .WithSummary("Add a WhatsApp number, once Meta confirms the token reaches it (secrets are stored encrypted, never returned)");
+        group.MapPatch("/channels/{id:guid}", Update)
+            .WithSummary("Change fields of a number; a secret present is replaced; a new number, WABA or token is proven with Meta first");
         group.MapPost("/channels/{id:guid}/disable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
             SetActiveAsync(id, false, db, user, ct)).WithSummary("Disable a number: webhooks acknowledged, no messages, no sends");
         group.MapPost("/channels/{id:guid}/enable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
@@ -64,10 +68,14 @@ public static class ChannelsApi
             : Problems.NotFound("The channel");
 
     private static async Task<Results<Created<ChannelView>, ProblemHttpResult, ValidationProblem>> Create(
-        ChannelRequest request, InboxDbContext db, SecretProtector secrets, ClaimsPrincipal user, CancellationToken cancellationToken)
+        ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var validation = Validate(request, creating: true);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        // Proven before the uniqueness check: whoever cannot prove a number does not learn whether it is registered.
+        var (proven, refused) = await proof.CheckAsync(request.PhoneNumberId!.Trim(), request.WabaId!.Trim(), request.AccessToken!, cancellationToken);
+        if (refused is not null) return refused;
         var now = DateTimeOffset.UtcNow;
         var channel = new Channel
         {
@@ -76,7 +84,7 @@ public static class ChannelsApi
             Name = request.Name!.Trim(),
             PhoneNumberId = request.PhoneNumberId!.Trim(),
             WabaId = request.WabaId!.Trim(),
-            DisplayPhoneNumber = request.DisplayPhoneNumber!.Trim(),
+            DisplayPhoneNumber = proven!.DisplayPhoneNumber,
             AccessTokenEncrypted = secrets.Protect(request.AccessToken!),
             AppSecretEncrypted = request.AppSecret is { } appSecret ? secrets.Protect(appSecret) : null,
             VerifyTokenEncrypted = request.VerifyToken is { } verifyToken ? secrets.Protect(verifyToken) : null,
@@ -90,18 +98,30 @@ public static class ChannelsApi
     }
 
     private static async Task<Results<Ok<ChannelView>, ProblemHttpResult, ValidationProblem>> Update(
-        Guid id, ChannelRequest request, InboxDbContext db, SecretProtector secrets, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (channel is null) return Problems.NotFound("The channel");
         var validation = Validate(request, creating: false);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 
+        // A new number, WABA or token is proven again (with the new token, or the one kept) before anything changes.
+        ProvenNumber? proven = null;
+        if (request.PhoneNumberId is not null || request.WabaId is not null || request.AccessToken is not null)
+        {
+            var token = request.AccessToken ?? (channel.AccessTokenEncrypted is { } sealedToken ? secrets.Unprotect(sealedToken) : null);
+            if (token is null) return Problems.Invalid("accessToken", "Required: the number is proven with Meta using its access token.");
+            (proven, var refused) = await proof.CheckAsync(request.PhoneNumberId?.Trim() ?? channel.PhoneNumberId,
+                request.WabaId?.Trim() ?? channel.WabaId, token, cancellationToken);
+            if (refused is not null) return refused;
+        }
+
         var before = Describe(channel, null);
         if (request.Name is { } name) channel.Name = name.Trim();
         if (request.PhoneNumberId is { } phoneNumberId) channel.PhoneNumberId = phoneNumberId.Trim();
         if (request.WabaId is { } wabaId) channel.WabaId = wabaId.Trim();
-        if (request.DisplayPhoneNumber is { } display) channel.DisplayPhoneNumber = display.Trim();
+        if (proven is not null) channel.DisplayPhoneNumber = proven.DisplayPhoneNumber;
         if (request.AccessToken is { } accessToken) channel.AccessTokenEncrypted = secrets.Protect(accessToken);
         if (request.AppSecret is { } appSecret) channel.AppSecretEncrypted = secrets.Protect(appSecret);
         if (request.VerifyToken is { } verifyToken) channel.VerifyTokenEncrypted = secrets.Protect(verifyToken);
@@ -158,10 +178,11 @@ public static class ChannelsApi
         var validation = new Validation();
         Text(validation, "name", r.Name, creating, 100);
         Text(validation, "wabaId", r.WabaId, creating, 64);
-        Text(validation, "displayPhoneNumber", r.DisplayPhoneNumber, creating, 32);
         Text(validation, "phoneNumberId", r.PhoneNumberId, creating, 64);
         if (r.PhoneNumberId is { } id && !id.Trim().All(char.IsAsciiDigit))
             validation.Add("phoneNumberId", "Digits only (Meta's phone_number_id).");
+        if (r.WabaId is { } waba && !waba.Trim().All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            validation.Add("wabaId", "Letters, digits, '-' and '_' only (Meta's WhatsApp Business Account id is digits).");
         Secret(validation, "accessToken", r.AccessToken, creating);
         Secret(validation, "appSecret", r.AppSecret, required: false);
         Secret(validation, "verifyToken", r.VerifyToken, required: false);

@@ -1,4 +1,4 @@
-using Inbox.WhatsApp;
+using Inbox.Hosting;
 using MassTransit;
 
 namespace Inbox.Workers.Media;
@@ -13,21 +13,5 @@ public static class MediaServices
         builder.Services.AddSingleton(MediaSettings.From(builder.Configuration));
         builder.Services.AddSingleton<MediaDownloadSweep>();
         return builder.AddGraphApi();
-    }
-
-    /// <summary>The typed Graph API client (WhatsApp:GraphBaseUrl, WhatsApp:GraphVersion), for media and sends alike.</summary>
-    public static WebApplicationBuilder AddGraphApi(this WebApplicationBuilder builder)
-    {
-        var configuration = builder.Configuration;
-        if (builder.Services.Any(s => s.ServiceType == typeof(GraphApiOptions))) return builder;
-        builder.Services.AddSingleton(new GraphApiOptions(
-            configuration["WhatsApp:GraphBaseUrl"] ?? "https://graph.facebook.com",
-            configuration["WhatsApp:GraphVersion"] ?? "v24.0"));
-        builder.Services.AddHttpClient<IGraphApiClient, GraphApiClient>(http =>
-        {
-            http.Timeout = TimeSpan.FromSeconds(60);
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("Inbox/1.0"); // Meta refuses media downloads without one
-        });
-        return builder;
     }
 }

@@ -1,5 +1,5 @@
 using System.Net.Http;
-using Inbox.Workers.Media;
+using Inbox.Hosting;
 using Inbox.WhatsApp;
 using MassTransit;
 using Polly;

@@ -57,19 +57,24 @@ public static class AdminSteps
         return items;
     }
 
-    /// <summary>A channel body with unique values.</summary>
-    public static object NewChannel(string? phoneNumberId = null, string? accessToken = null, string? appSecret = null, string? verifyToken = null)
+    /// <summary>
+    /// A channel body with unique values; its number is made known to Meta (the simulator) as owned by its token in
+    /// its WABA, so the Api's proof passes.
+    /// </summary>
+    public static object NewChannel(this InboxStack stack, string? phoneNumberId = null, string? accessToken = null, string? appSecret = null,
+        string? verifyToken = null, string? wabaId = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        return new
+        var body = new
         {
             name = "Support " + suffix,
             phoneNumberId = phoneNumberId ?? "8" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999),
-            wabaId = "waba-" + suffix,
-            displayPhoneNumber = "+49 30 " + suffix[..6],
+            wabaId = wabaId ?? "waba-" + suffix,
             accessToken = accessToken ?? "EAAG-token-" + suffix,
             appSecret,
             verifyToken,
         };
+        stack.Simulator.Register(body.phoneNumberId, body.accessToken, body.wabaId);
+        return body;
     }
 }

@@ -26,7 +26,9 @@ public sealed class AuditTests(InboxStack stack)
         await owner.PutJsonAsync($"/api/admin/members/{agent.UserId}/role", new { role = "admin" });
         await owner.PostJsonAsync($"/api/admin/members/{agent.UserId}/deactivate", null);
         await owner.PostJsonAsync($"/api/admin/members/{agent.UserId}/reactivate", null);
-        var channel = (await owner.PostJsonAsync("/api/admin/channels", AdminSteps.NewChannel(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var created = await owner.PostJsonAsync("/api/admin/channels", stack.NewChannel(), HttpStatusCode.Created);
+        var channel = created.GetProperty("id").GetGuid();
+        stack.Simulator.Register(created.GetProperty("phoneNumberId").GetString()!, "a-new-secret-token", created.GetProperty("wabaId").GetString());
         await Agent.ReadAsync(await owner.PatchAsync($"/api/admin/channels/{channel}", new { accessToken = "a-new-secret-token", name = "Renamed" }), HttpStatusCode.OK);
         await owner.PostJsonAsync($"/api/admin/channels/{channel}/disable", null);
         await owner.PostJsonAsync($"/api/admin/channels/{channel}/enable", null);

@@ -21,11 +21,12 @@ public sealed class ChannelAdminTests(InboxStack stack)
         var (accessToken, appSecret, verifyToken, newToken) =
             ($"plain-access-{marker}", $"plain-app-secret-{marker}", $"plain-verify-{marker}", $"plain-new-access-{marker}");
 
-        var created = await owner.SendAsync(HttpMethod.Post, "/api/admin/channels", AdminSteps.NewChannel(accessToken: accessToken, appSecret: appSecret, verifyToken: verifyToken));
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/admin/channels", stack.NewChannel(accessToken: accessToken, appSecret: appSecret, verifyToken: verifyToken));
         var createdText = await created.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var channel = JsonDocument.Parse(createdText).RootElement;
         var id = channel.GetProperty("id").GetGuid();
+        stack.Simulator.Register(channel.GetProperty("phoneNumberId").GetString()!, newToken, channel.GetProperty("wabaId").GetString()); // rotated at Meta
         Assert.Equal((true, true, true, true), (channel.GetProperty("hasAccessToken").GetBoolean(), channel.GetProperty("hasAppSecret").GetBoolean(),
             channel.GetProperty("hasVerifyToken").GetBoolean(), channel.GetProperty("active").GetBoolean()));
         var patched = await owner.PatchAsync($"/api/admin/channels/{id}", new { accessToken = newToken, name = "Sales" });
@@ -81,17 +82,21 @@ public sealed class ChannelAdminTests(InboxStack stack)
         var tenant = await stack.CreateTenantAsync();
         var owner = await stack.OwnerAsync(tenant);
         await Agent.AssertInvalidAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
-            new { name = "X", phoneNumberId = "12ab", wabaId = "w", displayPhoneNumber = "1", accessToken = "t" }), "phoneNumberId");
+            new { name = "X", phoneNumberId = "12ab", wabaId = "w", accessToken = "t" }), "phoneNumberId");
         await Agent.AssertInvalidAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
-            new { name = "X", phoneNumberId = "123", wabaId = "w", displayPhoneNumber = "1" }), "accessToken");
+            new { name = "X", phoneNumberId = "123", wabaId = "w" }), "accessToken");
         await Agent.AssertInvalidAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
-            new { phoneNumberId = "123", wabaId = "w", displayPhoneNumber = "1", accessToken = "t" }), "name");
+            new { phoneNumberId = "123", wabaId = "w", accessToken = "t" }), "name");
+        await Agent.AssertInvalidAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
+            new { name = "X", phoneNumberId = "123", wabaId = "../me", accessToken = "t" }), "wabaId");
+        // Even with the number's own token (so it is proven), a number another tenant registered is taken.
         var other = await stack.CreateTenantAsync();
-        await Agent.ProblemAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels", AdminSteps.NewChannel(other.PhoneNumberId)),
+        await Agent.ProblemAsync(await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
+                stack.NewChannel(other.PhoneNumberId, other.AccessToken, wabaId: other.WabaId)),
             HttpStatusCode.Conflict, "urn:inbox:problem:conflict");
         var mine = (await owner.GetJsonAsync("/api/admin/channels")).GetProperty("items")[0].GetProperty("id").GetGuid();
-        await Agent.ProblemAsync(await owner.PatchAsync($"/api/admin/channels/{mine}", new { phoneNumberId = other.PhoneNumberId }),
-            HttpStatusCode.Conflict);
+        await Agent.ProblemAsync(await owner.PatchAsync($"/api/admin/channels/{mine}",
+            new { phoneNumberId = other.PhoneNumberId, wabaId = other.WabaId, accessToken = other.AccessToken }), HttpStatusCode.Conflict);
         await Agent.AssertInvalidAsync(await owner.PatchAsync($"/api/admin/channels/{mine}", new { accessToken = "" }), "accessToken");
     }
 

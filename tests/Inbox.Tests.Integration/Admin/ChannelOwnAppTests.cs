@@ -169,11 +169,11 @@ public sealed class ChannelOwnAppTests(InboxStack stack)
         return (tenant, numbers, appSecret);
     }
 
-    private static async Task<(string Number, string AppSecret)> AddOwnAppNumberAsync(Agent owner, string? appSecret = null)
+    private async Task<(string Number, string AppSecret)> AddOwnAppNumberAsync(Agent owner, string? appSecret = null)
     {
         var number = "7" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999);
         appSecret ??= "own-app-secret-" + Guid.NewGuid().ToString("N");
-        var created = await owner.SendAsync(HttpMethod.Post, "/api/admin/channels", AdminSteps.NewChannel(phoneNumberId: number, appSecret: appSecret));
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/admin/channels", stack.NewChannel(phoneNumberId: number, appSecret: appSecret));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (number, appSecret);
     }
@@ -186,7 +186,7 @@ public sealed class ChannelOwnAppTests(InboxStack stack)
         var number = "7" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999);
         var (appSecret, verifyToken) = ("own-app-secret-" + Guid.NewGuid().ToString("N"), "own-verify-" + Guid.NewGuid().ToString("N"));
         var created = await owner.SendAsync(HttpMethod.Post, "/api/admin/channels",
-            AdminSteps.NewChannel(phoneNumberId: number, appSecret: appSecret, verifyToken: verifyToken));
+            stack.NewChannel(phoneNumberId: number, appSecret: appSecret, verifyToken: verifyToken));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (tenant, number, appSecret, verifyToken);
     }

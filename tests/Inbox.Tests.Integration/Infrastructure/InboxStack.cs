@@ -22,7 +22,8 @@ public sealed class InboxStack : IAsyncLifetime
     /// <summary>The platform operator's key the Api is started with (X-Platform-Key).</summary>
     public const string PlatformKey = "test-platform-key-0123456789abcdef";
 
-    public ServiceHost<AccessTokenIssuer> Api { get; } = new(new() { ["Platform:ApiKey"] = PlatformKey });
+    /// <summary>The Api; it proves numbers with the simulator's Graph API.</summary>
+    public ServiceHost<AccessTokenIssuer> Api { get; private set; } = null!;
     public ServiceHost<WebhookIngestor> Ingest { get; } = new();
     public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
@@ -55,10 +56,14 @@ public sealed class InboxStack : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         _provisioning = new ServiceCollection().AddInboxData(configuration).AddScoped<TenantProvisioner>().BuildServiceProvider();
 
-        Api.Start();
         Ingest.Start();
         Realtime.Start();
         Simulator = new Simulator(Ingest.BaseAddress).Start();
+        Api = new ServiceHost<AccessTokenIssuer>(new()
+        {
+            ["Platform:ApiKey"] = PlatformKey,
+            ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
+        }).Start();
         Workers = new ServiceHost<OutboxSweepJob>(new()
         {
             ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
@@ -84,9 +89,13 @@ public sealed class InboxStack : IAsyncLifetime
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var tenant = new TestTenant(
             Guid.CreateVersion7(), $"t-{suffix}", PhoneNumberId: $"9{Random.Shared.NextInt64(10_000_000_000, 99_999_999_999)}",
-            AgentEmail: $"agent-{suffix}@example.test", OwnerEmail: $"owner-{suffix}@example.test", Password: $"pw-{suffix}-secret");
-        var token = "token-" + suffix;
-        await Simulator.AddNumberAsync(tenant.PhoneNumberId, token, "1555" + suffix[..6], "waba-" + suffix);
+            AgentEmail: $"agent-{suffix}@example.test", OwnerEmail: $"owner-{suffix}@example.test", Password: $"pw-{suffix}-secret")
+        {
+            AccessToken = "token-" + suffix,
+            WabaId = "waba-" + suffix,
+        };
+        var token = tenant.AccessToken;
+        await Simulator.AddNumberAsync(tenant.PhoneNumberId, token, "1555" + suffix[..6], tenant.WabaId);
         await using var scope = _provisioning.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<TenantProvisioner>().ProvisionAsync(new NewTenant(
             tenant.Id, tenant.Slug, $"Tenant {suffix}",
@@ -94,7 +103,7 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
                 new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
             ],
-            [new NewChannel(tenant.PhoneNumberId, "waba-" + suffix, "1555" + suffix[..6], token)],
+            [new NewChannel(tenant.PhoneNumberId, tenant.WabaId, "1555" + suffix[..6], token)],
             [
                 new NewTemplate("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
                 new NewTemplate("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
@@ -146,7 +155,12 @@ public sealed class InboxStack : IAsyncLifetime
     }
 }
 
-public sealed record TestTenant(Guid Id, string Slug, string PhoneNumberId, string AgentEmail, string OwnerEmail, string Password);
+public sealed record TestTenant(Guid Id, string Slug, string PhoneNumberId, string AgentEmail, string OwnerEmail, string Password)
+{
+    /// <summary>The token Meta (the simulator) knows the number by, and its WhatsApp Business Account.</summary>
+    public string AccessToken { get; init; } = "";
+    public string WabaId { get; init; } = "";
+}
 
 /// <summary>
 /// All integration tests share one stack and run one after another: one of them stops RabbitMQ, which would

@@ -56,6 +56,18 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
     public async Task AddNumberAsync(string phoneNumberId, string accessToken, string? displayPhoneNumber = null, string? wabaId = null) =>
         (await Http.PostAsJsonAsync("/simulator/numbers", new { phoneNumberId, accessToken, displayPhoneNumber, wabaId })).EnsureSuccessStatusCode();
 
+    /// <summary>
+    /// The same, at once and without a request (for bodies built in synchronous code): this token now owns the number,
+    /// and no other token reaches it.
+    /// </summary>
+    public void Register(string phoneNumberId, string accessToken, string? wabaId = null, string? displayPhoneNumber = null,
+        string? verifiedName = null) =>
+        Services.GetRequiredService<NumberRegistry>().Add(new SimulatedNumber
+        {
+            PhoneNumberId = phoneNumberId, AccessToken = accessToken, WabaId = wabaId ?? "", DisplayPhoneNumber = displayPhoneNumber ?? "",
+            VerifiedName = verifiedName ?? "",
+        });
+
     /// <summary>A customer writes to a number through the simulator (a signed webhook to WebhookIngest, and the
     /// simulator's own window opens too); returns the wamid.</summary>
     public async Task<string> CustomerWritesAsync(string phoneNumberId, string from, string text, string name = "Customer")

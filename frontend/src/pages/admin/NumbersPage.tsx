@@ -4,7 +4,8 @@ import { api } from '../../api/client';
 import type { Channel } from '../../api/admin';
 import { toastError } from '../../store/toasts';
 
-const empty = { name: '', phoneNumberId: '', wabaId: '', displayPhoneNumber: '', accessToken: '', appSecret: '' };
+// The display number is not asked for: the Api reads it from Meta when it proves the number with the token.
+const empty = { name: '', phoneNumberId: '', wabaId: '', accessToken: '', appSecret: '' };
 
 export function NumbersPage() {
   const qc = useQueryClient();
