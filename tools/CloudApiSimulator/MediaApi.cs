@@ -17,10 +17,10 @@ public static class MediaApi
         app.MapPost($"/{GraphRoutes.Version}/{{phoneNumberId}}/media", UploadAsync);
         // One Graph route for every object id: a business number's is answered by PhoneNumbersApi.
         app.MapGet($"/{GraphRoutes.Version}/{{objectId}}", (string objectId, HttpRequest request, NumberRegistry numbers,
-                MediaStore media, FailureInjector failures, IOptions<SimulatorOptions> options) =>
+                MediaStore media, FailureInjector failures, IOptions<SimulatorOptions> options, TimeProvider clock) =>
             numbers.Find(objectId) is not null
-                ? PhoneNumbersApi.Get(objectId, request, numbers, failures)
-                : Lookup(objectId, request, numbers, media, failures, options));
+                ? Task.FromResult(PhoneNumbersApi.Get(objectId, request, numbers, failures))
+                : Lookup(objectId, request, numbers, media, failures, options, clock));
         app.MapDelete($"/{GraphRoutes.Version}/{{mediaId}}", Delete);
         app.MapGet(MediaStore.DownloadPath, Download);
     }
