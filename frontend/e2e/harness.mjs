@@ -27,15 +27,21 @@ function run(command, args, env) {
   });
 }
 
-/** Starts the whole product on the e2e port base and database (unless INBOX_E2E_EXTERNAL=1: already running). */
-export async function startStack() {
-  if (process.env.INBOX_E2E_EXTERNAL === '1') return async () => {};
+/**
+ * Starts the whole product on the e2e port base and database (unless INBOX_E2E_EXTERNAL=1: already running).
+ * A scenario that needs other settings starts a stack of its own: another `name` (a suffix of the database and
+ * vhost), port base and settings (environment, e.g. Auth__AccessTokenLifetime).
+ */
+export async function startStack({ name = '', portBase = BASE_PORT, settings = {} } = {}) {
+  if (process.env.INBOX_E2E_EXTERNAL === '1' && !name) return async () => {};
   const state = mkdtempSync(join(tmpdir(), 'inbox-e2e-'));
   const env = {
+    ...settings,
     INBOX_STATE: state,
-    INBOX_PORT_BASE: String(BASE_PORT),
-    INBOX_DB: process.env.INBOX_E2E_DB ?? 'inbox_e2e',
-    INBOX_VHOST: process.env.INBOX_E2E_VHOST ?? 'inbox-e2e', // its own: events and commands stay in this stack
+    INBOX_PORT_BASE: String(portBase),
+    INBOX_DB: (process.env.INBOX_E2E_DB ?? 'inbox_e2e') + (name && `_${name}`),
+    // its own: events and commands stay in this stack
+    INBOX_VHOST: (process.env.INBOX_E2E_VHOST ?? 'inbox-e2e') + (name && `-${name}`),
     INBOX_DEMO_RATE: '0', // no background customers: every message in a scenario is the scenario's own
   };
   if (!process.env.INBOX_SECRETS) env.INBOX_SECRETS = join(ROOT, '.inbox/secrets.env');
@@ -84,8 +90,8 @@ export function removeProfiles() {
   for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
 }
 
-export async function login(page, who) {
-  await page.goto(API + '/');
+export async function login(page, who, api = API) {
+  await page.goto(api + '/');
   await page.fill('input[name=email]', who.email);
   await page.fill('input[name=password]', who.password);
   await page.click('button[type=submit]');
@@ -99,8 +105,8 @@ export async function apiLogin(who) {
 }
 
 /** A customer writes (through the simulator, signed webhooks like Meta's). */
-export async function customerWrites(from, name, text, type = 'text') {
-  const r = await fetch(`${SIMULATOR}/simulator/inbound`, {
+export async function customerWrites(from, name, text, type = 'text', simulatorUrl = SIMULATOR) {
+  const r = await fetch(`${simulatorUrl}/simulator/inbound`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, name, text, type }),
   });
   if (!r.ok) throw new Error(`simulator inbound ${r.status}: ${await r.text()}`);

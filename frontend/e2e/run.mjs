@@ -4,6 +4,7 @@ import {
   AGENT, API, OWNER, apiLogin, customerWrites, eventually, login, newAgentBrowser, removeProfiles,
   runScenarios, screenshot, simulator, startStack,
 } from './harness.mjs';
+import { twoTabsOfOneAgent } from './two-tabs.mjs';
 
 const run = Date.now().toString().slice(-7);
 const customer = { from: `1555${run}`, name: `E2E Customer ${run}` };
@@ -262,6 +263,9 @@ try {
       await page.locator('[data-testid=conversation-row]', { hasText: 'Synthetic 0' }).waitFor();
       if ((await page.locator('[data-testid=conversation-row]').count()) > 40) throw new Error('the list grew while scrolling');
     }],
+
+    ['two tabs of one agent stay signed in and live across several access-token lifetimes (a stack of its own)',
+      () => twoTabsOfOneAgent(run)],
   ], process.argv[2]);
 } finally {
   await a?.context.close().catch(() => {});

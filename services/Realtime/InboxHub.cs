@@ -18,14 +18,14 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
     public override async Task OnConnectedAsync()
     {
         var user = Context.User!;
-        if (user.TenantId() is not { } tenantId || user.UserId() is not { } userId)
+        if (user.TenantId() is not { } tenantId || user.UserId() is not { } userId || user.SessionId() is not { } sessionId)
         {
             Context.Abort();
             return;
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.Tenant(tenantId));
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.User(userId));
-        connections.Add(new AgentConnection(Context, tenantId, userId, user.FindFirst(InboxClaims.Name)?.Value ?? ""));
+        connections.Add(new AgentConnection(Context, tenantId, userId, sessionId, user.FindFirst(InboxClaims.Name)?.Value ?? ""));
         fanout.StateChanged();
         await base.OnConnectedAsync();
     }

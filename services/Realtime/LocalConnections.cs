@@ -5,11 +5,14 @@ using Microsoft.AspNetCore.SignalR;
 namespace Inbox.Realtime;
 
 /// <summary>One live connection on this instance and what it is doing.</summary>
-public sealed class AgentConnection(HubCallerContext context, Guid tenantId, Guid userId, string userName)
+public sealed class AgentConnection(HubCallerContext context, Guid tenantId, Guid userId, Guid sessionId, string userName)
 {
     public HubCallerContext Context { get; } = context;
     public Guid TenantId { get; } = tenantId;
     public Guid UserId { get; } = userId;
+
+    /// <summary>The login session of the token it connected with: when that session ends, so does the connection.</summary>
+    public Guid SessionId { get; } = sessionId;
     public string UserName { get; } = userName;
     public string State { get; set; } = PresenceStates.Online;
     public bool AwayByInactivity { get; set; }
@@ -44,6 +47,9 @@ public sealed class LocalConnections
 
     public IEnumerable<AgentConnection> Of(Guid tenantId, Guid userId) =>
         _connections.Values.Where(c => c.TenantId == tenantId && c.UserId == userId);
+
+    public IEnumerable<AgentConnection> OfSession(Guid tenantId, Guid sessionId) =>
+        _connections.Values.Where(c => c.TenantId == tenantId && c.SessionId == sessionId);
 
     /// <summary>Per agent, the best state of their connections here; per conversation, who has it open here.</summary>
     public InstanceState Snapshot(string instanceId)

@@ -16,6 +16,7 @@ public static class RealtimeBus
         bus.AddConsumer<AgentTypingConsumer>();
         bus.AddConsumer<InstanceStateConsumer>();
         bus.AddConsumer<MemberDeactivatedConsumer>();
+        bus.AddConsumer<SessionEndedConsumer>();
     }
 
     public static void ConfigureInstanceQueue(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator bus)
@@ -31,6 +32,7 @@ public static class RealtimeBus
             e.ConfigureConsumer<AgentTypingConsumer>(context);
             e.ConfigureConsumer<InstanceStateConsumer>(context);
             e.ConfigureConsumer<MemberDeactivatedConsumer>(context);
+            e.ConfigureConsumer<SessionEndedConsumer>(context);
         });
     }
 }

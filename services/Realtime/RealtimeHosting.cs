@@ -42,6 +42,9 @@ public static class RealtimeHosting
         app.MapHub<InboxHub>("/hubs/inbox", o =>
         {
             o.AllowStatefulReconnects = true;
+            // A connection lives no longer than the access token it was opened with: SignalR closes it at the token's
+            // exp (asking the client to reconnect, which it does with a fresh token). A stolen token is no lasting feed.
+            o.CloseOnAuthenticationExpiration = true;
             // Bounded buffers both ways; past them, HubFanout queues a bounded backlog per connection, then drops it.
             o.ApplicationMaxBufferSize = 64 * 1024;
             o.TransportMaxBufferSize = 64 * 1024;

@@ -41,3 +41,19 @@ public sealed class MemberDeactivatedConsumer(LocalConnections connections, ILog
         return Task.CompletedTask;
     }
 }
+
+/// <summary>An ended session's live connections here are closed at once (logout, a reused refresh token).</summary>
+public sealed class SessionEndedConsumer(LocalConnections connections, ILogger<SessionEndedConsumer> logger)
+    : IConsumer<SessionEnded>
+{
+    public Task Consume(ConsumeContext<SessionEnded> context)
+    {
+        foreach (var connection in connections.OfSession(context.Message.TenantId, context.Message.SessionId).ToList())
+        {
+            logger.LogInformation("Closing connection {ConnectionId} of ended session {SessionId}",
+                connection.Context.ConnectionId, connection.SessionId);
+            connection.Context.Abort();
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -2,7 +2,8 @@ namespace Inbox.Contracts;
 
 // Signals between Realtime instances: short-lived, published straight to the bus (never through the outbox),
 // so that every instance can tell its own connections. Losing one during a broker outage loses only a moment of
-// "typing…"; the next heartbeat restores presence and viewers.
+// "typing…"; the next heartbeat restores presence and viewers. MemberDeactivated and SessionEnded come from the Api
+// through the outbox instead, in the transaction that ends the access: they must not be lost.
 
 /// <summary>An agent started or stopped typing in a conversation (isPrivate: a note, not a reply).</summary>
 public sealed record AgentTyping(
@@ -19,3 +20,6 @@ public sealed record ConversationViewer(Guid TenantId, Guid ConversationId, Guid
 
 /// <summary>A member lost access to a tenant: their API calls and live connections end at once.</summary>
 public sealed record MemberDeactivated(Guid TenantId, Guid UserId);
+
+/// <summary>A session ended (logout, or its refresh token was reused): its live connections end at once.</summary>
+public sealed record SessionEnded(Guid TenantId, Guid SessionId);

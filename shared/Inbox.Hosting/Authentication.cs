@@ -17,6 +17,12 @@ public sealed class JwtSettings
     public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(15);
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How long a just-rotated refresh token may be presented again when the client never got the answer (its
+    /// successor not used yet): it rotates once more instead of counting as theft. See auth_rotate_refresh_token.
+    /// </summary>
+    public TimeSpan RefreshRetryGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public static JwtSettings From(IConfiguration configuration)
     {
         var key = configuration["Auth:SigningKey"]
@@ -30,6 +36,7 @@ public sealed class JwtSettings
             Audience = configuration["Auth:Audience"] ?? "inbox",
             AccessTokenLifetime = configuration.GetValue<TimeSpan?>("Auth:AccessTokenLifetime") ?? TimeSpan.FromMinutes(15),
             RefreshTokenLifetime = configuration.GetValue<TimeSpan?>("Auth:RefreshTokenLifetime") ?? TimeSpan.FromDays(30),
+            RefreshRetryGrace = configuration.GetValue<TimeSpan?>("Auth:RefreshRetryGrace") ?? TimeSpan.FromSeconds(30),
         };
     }
 }

@@ -10,6 +10,13 @@ public sealed class SessionTests(InboxStack stack)
     private Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
         stack.Api.Http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
 
+    /// <summary>The SessionEnded signals (Realtime closes the session's connections) of the session this refresh token belongs to.</summary>
+    private Task<long> SessionEndedSignalsAsync(TestTenant tenant, string refreshToken) =>
+        stack.Database.CountAsync(tenant.Id, """
+            select count(*) from outbox where message_type = 'Inbox.Contracts.SessionEnded'
+            and payload->>'sessionId' = (select session_id::text from refresh_tokens where token_hash = sha256(convert_to($1, 'UTF8')))
+            """, refreshToken);
+
     [Fact]
     public async Task Me_tells_the_caller_who_they_are_in_which_tenant_and_role()
     {
@@ -61,13 +68,75 @@ public sealed class SessionTests(InboxStack stack)
         var agent = await stack.LoginAgentAsync(tenant);
         var stolen = agent.RefreshToken;
         var rotated = await Agent.ReadAsync(await RefreshAsync(stolen), HttpStatusCode.OK);
-        agent.AccessToken = rotated.GetProperty("accessToken").GetString()!;
+        var current = await Agent.ReadAsync(await RefreshAsync(rotated.GetProperty("refreshToken").GetString()!), HttpStatusCode.OK);
+        agent.AccessToken = current.GetProperty("accessToken").GetString()!;
 
+        // Within seconds, but the holder has already used the successor: not a lost answer, a replay.
         await Agent.ProblemAsync(await RefreshAsync(stolen), HttpStatusCode.Unauthorized, "urn:inbox:problem:invalid-refresh-token");
 
         // The legitimate holder's newer tokens die with the session.
+        await Agent.ProblemAsync(await RefreshAsync(current.GetProperty("refreshToken").GetString()!), HttpStatusCode.Unauthorized);
+        await Agent.ProblemAsync(await agent.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "urn:inbox:problem:session-ended");
+        Assert.Equal(1, await SessionEndedSignalsAsync(tenant, stolen));
+    }
+
+    [Fact]
+    public async Task A_refresh_retried_after_a_lost_answer_rotates_again_and_the_lost_token_is_retired()
+    {
+        var tenant = await stack.CreateTenantAsync();
+        var agent = await stack.LoginAgentAsync(tenant);
+        var lost = await Agent.ReadAsync(await RefreshAsync(agent.RefreshToken), HttpStatusCode.OK); // never reached the client
+
+        var retried = await Agent.ReadAsync(await RefreshAsync(agent.RefreshToken), HttpStatusCode.OK);
+
+        var successor = retried.GetProperty("refreshToken").GetString()!;
+        Assert.NotEqual(lost.GetProperty("refreshToken").GetString(), successor);
+        agent.AccessToken = retried.GetProperty("accessToken").GetString()!;
+        await agent.GetJsonAsync("/api/me");
+        Assert.Equal(1, await stack.Database.CountAsync(tenant.Id, "select count(*) from refresh_tokens where used_at is null"));
+        var next = await Agent.ReadAsync(await RefreshAsync(successor), HttpStatusCode.OK);
+
+        // The answer the client lost holds a token nobody legitimate has: presenting it ends the session.
+        await Agent.ProblemAsync(await RefreshAsync(lost.GetProperty("refreshToken").GetString()!), HttpStatusCode.Unauthorized);
+        await Agent.ProblemAsync(await RefreshAsync(next.GetProperty("refreshToken").GetString()!), HttpStatusCode.Unauthorized);
+        await Agent.ProblemAsync(await agent.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "urn:inbox:problem:session-ended");
+        Assert.Equal(1, await SessionEndedSignalsAsync(tenant, agent.RefreshToken));
+    }
+
+    [Fact]
+    public async Task A_rotated_token_presented_again_after_the_grace_ends_the_session()
+    {
+        var tenant = await stack.CreateTenantAsync();
+        var agent = await stack.LoginAgentAsync(tenant);
+        var rotated = await Agent.ReadAsync(await RefreshAsync(agent.RefreshToken), HttpStatusCode.OK);
+        agent.AccessToken = rotated.GetProperty("accessToken").GetString()!;
+        // Its first use, longer ago than Auth:RefreshRetryGrace (30 s).
+        await stack.Database.ExecuteAsync(tenant.Id,
+            "update refresh_tokens set used_at = now() - interval '31 seconds' where token_hash = sha256(convert_to($1, 'UTF8'))",
+            agent.RefreshToken);
+
+        await Agent.ProblemAsync(await RefreshAsync(agent.RefreshToken), HttpStatusCode.Unauthorized, "urn:inbox:problem:invalid-refresh-token");
+
         await Agent.ProblemAsync(await RefreshAsync(rotated.GetProperty("refreshToken").GetString()!), HttpStatusCode.Unauthorized);
         await Agent.ProblemAsync(await agent.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "urn:inbox:problem:session-ended");
+        Assert.Equal(1, await SessionEndedSignalsAsync(tenant, agent.RefreshToken));
+    }
+
+    [Fact]
+    public async Task Only_the_immediately_previous_token_gets_the_grace()
+    {
+        var tenant = await stack.CreateTenantAsync();
+        var agent = await stack.LoginAgentAsync(tenant);
+        var first = agent.RefreshToken;
+        var second = await Agent.ReadAsync(await RefreshAsync(first), HttpStatusCode.OK);
+        var third = await Agent.ReadAsync(await RefreshAsync(second.GetProperty("refreshToken").GetString()!), HttpStatusCode.OK);
+        agent.AccessToken = third.GetProperty("accessToken").GetString()!;
+
+        // Two rotations back, seconds ago: a copy of an old token, not a lost answer.
+        await Agent.ProblemAsync(await RefreshAsync(first), HttpStatusCode.Unauthorized);
+
+        await Agent.ProblemAsync(await agent.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "urn:inbox:problem:session-ended");
+        Assert.Equal(1, await SessionEndedSignalsAsync(tenant, first));
     }
 
     [Fact]

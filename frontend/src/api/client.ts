@@ -1,4 +1,5 @@
-import { useSession } from '../auth/session';
+import { coordinatedRefresh, refreshMargin, RefreshUnanswered, webLock, type RefreshDeps } from '../auth/refresh';
+import { loadSession, useSession } from '../auth/session';
 import type { Session } from './types';
 
 /** An RFC 7807 problem from the API (or a network failure, status 0). */
@@ -21,24 +22,33 @@ export class ApiError extends Error {
 
 let refreshing: Promise<Session | null> | null = null;
 
-/** Exchanges the refresh token once for everyone waiting (refresh tokens work once: never twice in parallel). */
+const refreshDeps: RefreshDeps = {
+  read: loadSession,
+  write: (session) => (session ? useSession.getState().signIn(session) : useSession.getState().signOut()),
+  post: (refreshToken) =>
+    fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    }),
+  exclusive: webLock,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Exchanges the refresh token once for everyone waiting in this tab, and in turn with the other tabs (see
+ * auth/refresh.ts): refresh tokens work once, so never twice in parallel, nor by two tabs.
+ */
 export function refreshSession(): Promise<Session | null> {
   const current = useSession.getState().session;
   if (!current) return Promise.resolve(null);
-  refreshing ??= fetch('/api/auth/refresh', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ refreshToken: current.refreshToken }),
-  })
-    .then(async (r) => {
-      if (r.status === 401 || r.status === 400) {
-        useSession.getState().signOut();
-        return null;
-      }
-      if (!r.ok) throw new ApiError(r.status, {});
-      const next = (await r.json()) as Session;
-      useSession.getState().signIn(next);
+  refreshing ??= coordinatedRefresh(current, refreshDeps)
+    .then((next) => {
+      useSession.setState({ session: next }); // also when another tab's tokens were taken
       return next;
+    })
+    .catch((e) => {
+      throw e instanceof RefreshUnanswered ? new ApiError(0, { title: e.message }) : e;
     })
     .finally(() => {
       refreshing = null;
@@ -46,11 +56,11 @@ export function refreshSession(): Promise<Session | null> {
   return refreshing;
 }
 
-/** A current access token, refreshed a minute before it expires. */
+/** A current access token, renewed shortly before it expires (see refreshMargin). */
 export async function accessToken(): Promise<string> {
   const session = useSession.getState().session;
   if (!session) return '';
-  if (new Date(session.expiresAt).getTime() - Date.now() < 60_000) {
+  if (new Date(session.expiresAt).getTime() - Date.now() < refreshMargin(session.accessToken)) {
     const next = await refreshSession();
     return next?.accessToken ?? '';
   }

@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using Inbox.Contracts;
 using Inbox.Data;
 using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -94,42 +96,86 @@ public static class AuthApi
 
     /// <summary>
     /// A refresh token → a new access token and a new refresh token in the same session. Each refresh token works
-    /// once: presenting a used one again means it leaked, and the whole session is revoked. A deactivated member's
-    /// refresh fails too. Every failure is the same 401.
+    /// once: presenting a used one again means it leaked, and the whole session is revoked and its live connections
+    /// closed (SessionEnded) — except the immediately previous token presented again within Auth:RefreshRetryGrace
+    /// while its successor was never used, which is a client retrying a refresh whose answer it lost: it rotates again.
+    /// A deactivated member's refresh fails too. Every failure is the same 401.
     /// </summary>
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
-        RefreshRequest request, NpgsqlDataSource dataSource, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant,
+        RefreshRequest request, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant, OutboxSignal outbox,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "The refresh token is required.");
         var (newToken, newHash) = AccessTokenIssuer.NewRefreshToken();
         var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
-        await using var command = dataSource.CreateCommand(
-            "select outcome, session_id, user_id, tenant_id, role from auth_rotate_refresh_token($1, $2, $3)");
-        command.Parameters.Add(new() { Value = AccessTokenIssuer.Hash(request.RefreshToken) });
-        command.Parameters.Add(new() { Value = newHash });
-        command.Parameters.Add(new() { Value = refreshExpiresAt });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        if (reader.GetString(0) != "ok")
+
+        // One transaction: the rotation (or the revocation) commits with the SessionEnded signal, never without it.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        string outcome;
+        Guid sessionId, userId, tenantId;
+        string? role;
+        await using (var command = new NpgsqlCommand(
+            "select outcome, session_id, user_id, tenant_id, role from auth_rotate_refresh_token($1, $2, $3, $4)", connection))
+        {
+            command.Parameters.Add(new() { Value = AccessTokenIssuer.Hash(request.RefreshToken) });
+            command.Parameters.Add(new() { Value = newHash });
+            command.Parameters.Add(new() { Value = refreshExpiresAt });
+            command.Parameters.Add(new() { Value = issuer.Settings.RefreshRetryGrace });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            outcome = reader.GetString(0);
+            (sessionId, userId, tenantId) = reader.IsDBNull(1) ? default : (reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3));
+            role = reader.IsDBNull(4) ? null : reader.GetString(4);
+        }
+        if (outcome != "ok")
+        {
+            if (outcome == "reused")
+            {
+                await UseTenantAsync(connection, tenant, tenantId, cancellationToken);
+                db.Outbox.Add(OutboxEvents.Create(tenantId, new SessionEnded(tenantId, sessionId)));
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            if (outcome == "reused") outbox.Notify();
             return TypedResults.Problem("The refresh token is not valid (unknown, expired, already used or revoked).",
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", type: "urn:inbox:problem:invalid-refresh-token");
-        var (sessionId, userId, tenantId, role) = (reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetString(4));
-        await reader.DisposeAsync();
+        }
 
-        tenant.Set(tenantId);
+        await UseTenantAsync(connection, tenant, tenantId, cancellationToken);
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleAsync(cancellationToken);
         var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
-        var (token, expiresAt) = issuer.Issue(userId, user.DisplayName, user.Email, tenantId, role, sessionId);
-        return TypedResults.Ok(new LoginResponse(token, expiresAt, newToken, refreshExpiresAt, userId, user.DisplayName, tenantId, slug, role));
+        await transaction.CommitAsync(cancellationToken);
+        var (token, expiresAt) = issuer.Issue(userId, user.DisplayName, user.Email, tenantId, role!, sessionId);
+        return TypedResults.Ok(new LoginResponse(token, expiresAt, newToken, refreshExpiresAt, userId, user.DisplayName, tenantId, slug, role!));
     }
 
-    /// <summary>Revokes the caller's session: its refresh tokens and its access tokens fail from the next request on.</summary>
-    private static async Task<NoContent> Logout(ClaimsPrincipal user, InboxDbContext db, CancellationToken cancellationToken)
+    /// <summary>The transaction was opened before the tenant was known: row-level security and the EF filters from here on.</summary>
+    private static async Task UseTenantAsync(NpgsqlConnection connection, TenantContext tenant, Guid tenantId, CancellationToken cancellationToken)
     {
-        var sessionId = user.SessionId();
-        await db.AuthSessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
+        tenant.Set(tenantId);
+        await using var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true);
+        await setTenant.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Revokes the caller's session: its refresh tokens and its access tokens fail from the next request on, and its
+    /// hub connections are closed (SessionEnded, in the same transaction). Other sessions of the same user go on.
+    /// </summary>
+    private static async Task<NoContent> Logout(ClaimsPrincipal user, InboxDbContext db, OutboxSignal outbox, CancellationToken cancellationToken)
+    {
+        var sessionId = user.SessionId()!.Value;
+        var tenantId = user.TenantId()!.Value;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var ended = await db.AuthSessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, DateTimeOffset.UtcNow), cancellationToken);
+        if (ended > 0)
+        {
+            db.Outbox.Add(OutboxEvents.Create(tenantId, new SessionEnded(tenantId, sessionId)));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        if (ended > 0) outbox.Notify();
         return TypedResults.NoContent();
     }
 
