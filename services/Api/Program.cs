@@ -8,6 +8,7 @@ using Inbox.Api.Events;
 using Inbox.Api.Frontend;
 using Inbox.Api.Media;
 using Inbox.Api.Messages;
+using Inbox.Api.RateLimits;
 using Inbox.Api.Settings;
 using Inbox.Data;
 using Inbox.Hosting;
@@ -24,6 +25,7 @@ builder.AddOutboxRelay();
 builder.Services.AddInboxOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
 builder.Services.AddScoped<TenantProvisioner>(); // the platform operator's tenant creation
+builder.AddApiRateLimits(); // per client address, per user and tenant, failed-login back-off: 429 + Retry-After
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemStatus.ForException });
@@ -31,6 +33,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantFromClaims();
 app.UseAuthorization();
+app.UseRateLimiter();       // after authentication: the per-user and per-tenant buckets need the token's claims
 app.MapInboxOpenApi();      // /openapi/v1.json and the Swagger UI at /swagger
 app.MapInboxHealth();
 app.MapAuthApi();
