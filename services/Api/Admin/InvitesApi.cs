@@ -154,7 +154,10 @@ public static class InvitesApi
             // The address has an account: only its owner may accept, and this is a password guess like a login's.
             if (backoff.TryBegin(found.Email) is { } wait) return AuthApi.TooManyFailures(response, wait);
             if (AuthApi.Hasher.VerifyHashedPassword(null!, existing.Value.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+            {
+                backoff.Failed(found.Email);
                 return AuthApi.InvalidCredentials();
+            }
             backoff.Succeeded(found.Email);
         }
 

@@ -58,7 +58,11 @@ public static class AuthApi
         var user = await FindUserAsync(dataSource, request.Email!.Trim(), cancellationToken);
         var verified = Hasher.VerifyHashedPassword(null!, user?.PasswordHash ?? DummyHash, request.Password!)
             != PasswordVerificationResult.Failed;
-        if (user is null || !verified) return InvalidCredentials();
+        if (user is null || !verified)
+        {
+            backoff.Failed(request.Email);
+            return InvalidCredentials();
+        }
         backoff.Succeeded(request.Email);
 
         var memberships = (await ActiveMembershipsAsync(dataSource, user.Value.Id, cancellationToken))

@@ -46,6 +46,18 @@ public sealed class LoginBackoff(LoginFailureSettings settings, TimeProvider tim
         return null;
     }
 
+    /// <summary>
+    /// The password did not check out: a lock this attempt set runs from now, not from before the hashing (which
+    /// can take a while on a busy server).
+    /// </summary>
+    public void Failed(string email)
+    {
+        if (!_byAddress.TryGetValue(email.Trim(), out var failures)) return;
+        lock (failures)
+            if (failures.Count >= settings.Allowed)
+                failures.LockedUntil = time.GetUtcNow() + Backoff(failures.Count - settings.Allowed);
+    }
+
     /// <summary>The password checked out: the address starts afresh.</summary>
     public void Succeeded(string email) => _byAddress.TryRemove(email.Trim(), out _);
 
