@@ -19,6 +19,7 @@ public static class Problems
     public const string LastOwner = "urn:inbox:problem:last-owner";
     public const string InviteGone = "urn:inbox:problem:invite-gone";
     public const string ChannelDisabled = "urn:inbox:problem:channel-disabled";
+    public const string RateLimited = "urn:inbox:problem:rate-limited";
 
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem($"{what} was not found.", statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFoundType);
@@ -37,6 +38,15 @@ public static class Problems
 
     public static ProblemHttpResult ConflictProblem(string title, string detail) =>
         Status(StatusCodes.Status409Conflict, Conflict, title, detail);
+
+    /// <summary>429 with Retry-After (whole seconds, at least 1), also in the body as retryAfterSeconds.</summary>
+    public static ProblemHttpResult TooManyRequests(HttpResponse response, TimeSpan retryAfter, string detail)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Status(StatusCodes.Status429TooManyRequests, RateLimited, "Too many requests", detail,
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
 
     public static ValidationProblem Invalid(string field, string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });

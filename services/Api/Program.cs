@@ -8,6 +8,7 @@ using Inbox.Api.Events;
 using Inbox.Api.Frontend;
 using Inbox.Api.Media;
 using Inbox.Api.Messages;
+using Inbox.Api.RateLimits;
 using Inbox.Api.Settings;
 using Inbox.Data;
 using Inbox.Hosting;
@@ -26,6 +27,7 @@ builder.Services.AddInboxOpenApi();
 builder.Services.AddSingleton<AccessTokenIssuer>();
 builder.Services.AddScoped<TenantProvisioner>(); // the platform operator's tenant creation
 builder.AddNumberProof();   // a WhatsApp number is stored only once Meta confirms its token reaches it
+builder.AddApiRateLimits(); // per client address, per user and tenant, failed-login back-off: 429 + Retry-After
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemStatus.ForException });
@@ -33,6 +35,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantFromClaims();
 app.UseAuthorization();
+app.UseRateLimiter();       // after authentication: the per-user and per-tenant buckets need the token's claims
 app.MapInboxOpenApi();      // /openapi/v1.json and the Swagger UI at /swagger
 app.MapInboxHealth();
 app.MapAuthApi();

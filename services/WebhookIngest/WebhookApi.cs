@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Inbox.Data.Outbox;
+using Inbox.Hosting;
 using Inbox.WhatsApp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -38,24 +40,36 @@ public static class WebhookApi
     }
 
     /// <summary>
-    /// Raw bytes first (the signature covers them exactly), then the signature, then one transaction for the whole
-    /// batch. 200 only after the commit; a database failure is 503 so Meta retries.
+    /// The signature header's form and the declared length before the body (<see cref="WebhookBody"/>), then the
+    /// raw bytes (the signature covers them exactly), then the signature, then one transaction for the whole batch.
+    /// 200 only after the commit; a database failure is 503 so Meta retries. An address that keeps failing the
+    /// signature check gets 429 (<see cref="SourceFailures"/>).
     /// </summary>
     private static async Task<IResult> Receive(
-        HttpRequest request, WebhookAuthentication authentication, IngestQueue queue, WebhookIngestor ingestor, OutboxSignal outbox,
-        ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
+        HttpRequest request, WebhookAuthentication authentication, SourceFailures failures, IngestQueue queue, WebhookIngestor ingestor,
+        OutboxSignal outbox, ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(request, cancellationToken);
+        var source = ClientAddress.Of(request.HttpContext);
+        var signature = request.Headers[WebhookSignature.HeaderName].ToString();
+        if (!WebhookSignature.IsWellFormed(signature))
+            return failures.Blocked(source) is { } blocked ? TooManyFailures(request, blocked) : SignatureFailed(failures, source);
+
+        var body = await WebhookBody.ReadAsync(request, cancellationToken);
         if (body is null)
             return TypedResults.Problem($"The body exceeds {WebhookSettings.MaxBodyBytes} bytes.",
                 statusCode: StatusCodes.Status413PayloadTooLarge);
 
-        var signature = request.Headers[WebhookSignature.HeaderName].ToString();
-        if (await authentication.VerifyAsync(body, signature, cancellationToken) is not { } scope)
+        var scope = authentication.SignedByDeployment(body, signature) ? SignatureScope.AnyNumber : null;
+        if (scope is null)
+        {
+            if (failures.Blocked(source) is { } blocked) return TooManyFailures(request, blocked);
+            scope = await authentication.SignedByOwnAppsAsync(body, signature, cancellationToken);
+        }
+        if (scope is null)
         {
             // Untrusted body: its numbers only count the failure against them; nothing is stored.
             await health.SignatureFailedAsync(NamedNumbers.ForHealth(NamedNumbers.All(body)), cancellationToken);
-            return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+            return SignatureFailed(failures, source);
         }
 
         JsonDocument document;
@@ -112,18 +126,18 @@ public static class WebhookApi
         return TypedResults.Problem("The webhook could not be stored; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>The body as sent, or null when it is larger than Meta's 3 MB.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static ProblemHttpResult SignatureFailed(SourceFailures failures, IPAddress source)
     {
-        if (request.ContentLength > WebhookSettings.MaxBodyBytes) return null;
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 16 * 1024);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > WebhookSettings.MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        failures.Failed(source);
+        return TypedResults.Problem("Missing or invalid X-Hub-Signature-256.", statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    private static ProblemHttpResult TooManyFailures(HttpRequest request, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem($"Too many webhooks from this address failed the signature check; retry in {seconds} s.",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: "urn:inbox:problem:rate-limited",
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
 }

@@ -15,9 +15,15 @@ public sealed class WebhookAuthentication(WebhookSettings settings, ChannelOwnAp
     public const int MaxOwnAppNumbers = 100;
 
     /// <summary>The scope the signature grants, or null when it verifies for nothing.</summary>
-    public async Task<SignatureScope?> VerifyAsync(byte[] body, string signature, CancellationToken cancellationToken)
+    public async Task<SignatureScope?> VerifyAsync(byte[] body, string signature, CancellationToken cancellationToken) =>
+        SignedByDeployment(body, signature) ? SignatureScope.AnyNumber : await SignedByOwnAppsAsync(body, signature, cancellationToken);
+
+    /// <summary>Signed with the deployment's app secret: an HMAC, nothing parsed or looked up.</summary>
+    public bool SignedByDeployment(byte[] body, string signature) => WebhookSignature.IsValid(body, signature, settings.AppSecrets);
+
+    /// <summary>The numbers' own apps' scope: parses the body and looks up their secrets.</summary>
+    public async Task<SignatureScope?> SignedByOwnAppsAsync(byte[] body, string signature, CancellationToken cancellationToken)
     {
-        if (WebhookSignature.IsValid(body, signature, settings.AppSecrets)) return SignatureScope.AnyNumber;
         var numbers = NamedNumbers.All(body);
         if (numbers.Length is 0 or > MaxOwnAppNumbers) return null;
         try

@@ -15,13 +15,8 @@ public static class WebhookSignature
     /// <summary>True when the header matches the body under any of the secrets (two during an app-secret reset).</summary>
     public static bool IsValid(ReadOnlySpan<byte> body, string? header, IReadOnlyList<byte[]> secrets)
     {
-        if (header is null || !header.StartsWith(Prefix, StringComparison.Ordinal)) return false;
-        var hex = header.AsSpan(Prefix.Length);
-        if (hex.Length != 64) return false;
         Span<byte> claimed = stackalloc byte[32];
-        if (Convert.FromHexString(hex, claimed, out _, out var written) != System.Buffers.OperationStatus.Done
-            || written != 32)
-            return false;
+        if (!TryParse(header, claimed)) return false;
 
         Span<byte> actual = stackalloc byte[32];
         var valid = false;
@@ -31,6 +26,22 @@ public static class WebhookSignature
             valid |= CryptographicOperations.FixedTimeEquals(actual, claimed);
         }
         return valid;
+    }
+
+    /// <summary>"sha256=" and 64 hex digits: a header that could verify some body (checked before the body is read).</summary>
+    public static bool IsWellFormed(string? header)
+    {
+        Span<byte> claimed = stackalloc byte[32];
+        return TryParse(header, claimed);
+    }
+
+    private static bool TryParse(string? header, Span<byte> claimed)
+    {
+        if (header is null || !header.StartsWith(Prefix, StringComparison.Ordinal)) return false;
+        var hex = header.AsSpan(Prefix.Length);
+        return hex.Length == 64
+               && Convert.FromHexString(hex, claimed, out _, out var written) == System.Buffers.OperationStatus.Done
+               && written == 32;
     }
 
     /// <summary>The header value Meta would send for this body (used by the simulator and tests).</summary>

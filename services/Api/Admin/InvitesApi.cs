@@ -2,6 +2,7 @@ using System.Net.Mail;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Inbox.Api.Auth;
+using Inbox.Api.RateLimits;
 using Inbox.Data;
 using Inbox.Data.Entities;
 using Inbox.Tenancy;
@@ -44,7 +45,7 @@ public static class InvitesApi
         group.MapPost("/invites", Create).WithSummary("Invite an address as admin or agent (takes a seat when pending invites count)");
         group.MapDelete("/invites/{id:guid}", Revoke).WithSummary("Revoke a pending invite");
 
-        var open = app.MapGroup("/api/invites").AllowAnonymous().WithTags("Invites");
+        var open = app.MapGroup("/api/invites").AllowAnonymous().RequireRateLimiting(ApiRateLimits.Invites).WithTags("Invites");
         open.MapGet("/{token}", Show).WithSummary("What an invite link is for (anonymous)");
         open.MapPost("/{token}/accept", Accept).WithSummary("Accept an invite: become a member and log in (anonymous)");
     }
@@ -133,7 +134,7 @@ public static class InvitesApi
     /// </summary>
     private static async Task<Results<Ok<AuthApi.LoginResponse>, ProblemHttpResult, ValidationProblem>> Accept(
         string token, AcceptRequest request, NpgsqlDataSource dataSource, InboxDbContext db, TenantContext tenant,
-        AccessTokenIssuer issuer, CancellationToken cancellationToken)
+        AccessTokenIssuer issuer, LoginBackoff backoff, HttpResponse response, CancellationToken cancellationToken)
     {
         var found = await LookupAsync(dataSource, token, cancellationToken);
         if (found is null) return Problems.NotFound("The invite");
@@ -148,9 +149,16 @@ public static class InvitesApi
                 .Check(request.Password.Length >= MinPasswordLength, "password", $"At least {MinPasswordLength} characters.");
             if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         }
-        else if (AuthApi.Hasher.VerifyHashedPassword(null!, existing.Value.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        else
         {
-            return AuthApi.InvalidCredentials(); // the address has an account: only its owner may accept
+            // The address has an account: only its owner may accept, and this is a password guess like a login's.
+            if (backoff.TryBegin(found.Email) is { } wait) return AuthApi.TooManyFailures(response, wait);
+            if (AuthApi.Hasher.VerifyHashedPassword(null!, existing.Value.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+            {
+                backoff.Failed(found.Email);
+                return AuthApi.InvalidCredentials();
+            }
+            backoff.Succeeded(found.Email);
         }
 
         tenant.Set(found.TenantId);

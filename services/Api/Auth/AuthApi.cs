@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Inbox.Contracts;
 using Inbox.Data;
+using Inbox.Api.RateLimits;
 using Inbox.Data.Entities;
 using Inbox.Data.Outbox;
 using Inbox.Tenancy;
@@ -32,7 +33,7 @@ public static class AuthApi
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
-        group.MapPost("/login", Login).AllowAnonymous()
+        group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(ApiRateLimits.Login)
             .WithSummary("Email and password → an access token (15 min) and a refresh token for one tenant");
         group.MapPost("/refresh", Refresh).AllowAnonymous()
             .WithSummary("Rotate a refresh token: the old one is used up; reusing it ends the session");
@@ -43,21 +44,28 @@ public static class AuthApi
 
     /// <summary>
     /// Email and password → tokens for one tenant. A person in several tenants names one (by slug).
-    /// Wrong email and wrong password get the same 401, so the answer does not tell which part was wrong.
+    /// Wrong email and wrong password get the same 401, so the answer does not tell which part was wrong. An address
+    /// with too many failures is refused (429) before its password is hashed (<see cref="LoginBackoff"/>).
     /// </summary>
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest request, NpgsqlDataSource dataSource, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant,
-        CancellationToken cancellationToken)
+        LoginBackoff backoff, HttpResponse response, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Check(!string.IsNullOrWhiteSpace(request.Email), "email", "Email is required.")
             .Check(!string.IsNullOrEmpty(request.Password), "password", "Password is required.");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 
+        if (backoff.TryBegin(request.Email!) is { } wait) return TooManyFailures(response, wait);
         var user = await FindUserAsync(dataSource, request.Email!.Trim(), cancellationToken);
         var verified = Hasher.VerifyHashedPassword(null!, user?.PasswordHash ?? DummyHash, request.Password!)
             != PasswordVerificationResult.Failed;
-        if (user is null || !verified) return InvalidCredentials();
+        if (user is null || !verified)
+        {
+            backoff.Failed(request.Email);
+            return InvalidCredentials();
+        }
+        backoff.Succeeded(request.Email);
 
         var memberships = (await ActiveMembershipsAsync(dataSource, user.Value.Id, cancellationToken))
             .Where(m => request.Tenant is null || string.Equals(m.Slug, request.Tenant, StringComparison.OrdinalIgnoreCase))
@@ -187,6 +195,9 @@ public static class AuthApi
         return TypedResults.Ok(new MeResponse(userId, me.DisplayName, me.Email, user.FindFirstValue(InboxClaims.Role)!,
             tenant.Id, tenant.Slug, tenant.Name, user.SessionId()!.Value));
     }
+
+    internal static ProblemHttpResult TooManyFailures(HttpResponse response, TimeSpan wait) =>
+        Problems.TooManyRequests(response, wait, "Too many failed logins for this address; wait before trying again.");
 
     internal static ProblemHttpResult InvalidCredentials() =>
         TypedResults.Problem("The email or password is incorrect.", statusCode: StatusCodes.Status401Unauthorized,

@@ -22,9 +22,13 @@ public sealed class InboxStack : IAsyncLifetime
     /// <summary>The platform operator's key the Api is started with (X-Platform-Key).</summary>
     public const string PlatformKey = "test-platform-key-0123456789abcdef";
 
-    /// <summary>The Api; it proves numbers with the simulator's Graph API.</summary>
+    /// <summary>
+    /// The Api; it proves numbers with the simulator's Graph API. Every test is one client, 127.0.0.1, and the suite
+    /// logs in hundreds of times: the per-address limits are raised (RateLimitTests and WebhookAbuseTests check them on
+    /// services of their own).
+    /// </summary>
     public ServiceHost<AccessTokenIssuer> Api { get; private set; } = null!;
-    public ServiceHost<WebhookIngestor> Ingest { get; } = new();
+    public ServiceHost<WebhookIngestor> Ingest { get; } = new(new() { ["RateLimits:WebhookFailuresPerIp:PermitLimit"] = "100000" });
     public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
     /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test; plus any other settings.</summary>
@@ -61,7 +65,7 @@ public sealed class InboxStack : IAsyncLifetime
         Simulator = new Simulator(Ingest.BaseAddress).Start();
         Api = new ServiceHost<AccessTokenIssuer>(new()
         {
-            ["Platform:ApiKey"] = PlatformKey,
+            ["Platform:ApiKey"] = PlatformKey, ["RateLimits:LoginPerIp:PermitLimit"] = "100000",
             ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
         }).Start();
         Workers = new ServiceHost<OutboxSweepJob>(new()
