@@ -59,8 +59,7 @@ internal sealed class IngestSession(NpgsqlConnection connection, TenantContext t
             if (touched.Count > 0)
             {
                 await UseTenantAsync(tenantId, cancellationToken);
-                foreach (var conversation in await db.Conversations.AsNoTracking()
-                             .Where(c => touched.Contains(c.Id)).Select(Snapshots.Conversation).ToListAsync(cancellationToken))
+                await foreach (var conversation in Snapshots.Conversations(db, [.. touched]).WithCancellation(cancellationToken))
                     events.Add(new ConversationUpdated(tenantId, conversation));
             }
             if (events.Count > 0) outbox.Add((tenantId, events.Select(e => OutboxEvents.Create(tenantId, e)).ToList()));

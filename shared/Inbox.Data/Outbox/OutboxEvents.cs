@@ -36,9 +36,7 @@ public static class ConversationEvents
         this InboxDbContext db, IReadOnlyCollection<Guid> conversationIds, CancellationToken cancellationToken)
     {
         var tenantId = db.CurrentTenantId ?? throw new InvalidOperationException("No tenant is set.");
-        var snapshots = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id))
-            .Select(Snapshots.Conversation).ToListAsync(cancellationToken);
-        foreach (var snapshot in snapshots)
+        await foreach (var snapshot in Snapshots.Conversations(db, conversationIds.ToArray()).WithCancellation(cancellationToken))
             db.Outbox.Add(OutboxEvents.Create(tenantId, new ConversationUpdated(tenantId, snapshot)));
     }
 }
