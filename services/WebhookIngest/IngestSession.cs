@@ -59,7 +59,7 @@ internal sealed class IngestSession(NpgsqlConnection connection, TenantContext t
             if (touched.Count > 0)
             {
                 await UseTenantAsync(tenantId, cancellationToken);
-                await foreach (var conversation in Snapshots.Conversations(db, [.. touched]).WithCancellation(cancellationToken))
+                foreach (var conversation in await Snapshots.ConversationsAsync(db, touched, cancellationToken))
                     events.Add(new ConversationUpdated(tenantId, conversation));
             }
             if (events.Count > 0) outbox.Add((tenantId, events.Select(e => OutboxEvents.Create(tenantId, e)).ToList()));

@@ -16,13 +16,10 @@ public static class Snapshots
         c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
         c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt, null);
 
-    /// <summary>
-    /// The tenant-wide list rows of these conversations (<see cref="Conversation"/>), as a compiled query: the
-    /// writers read them after every change, so the expression is translated once, not on each call.
-    /// </summary>
-    public static readonly Func<InboxDbContext, Guid[], IAsyncEnumerable<ConversationSnapshot>> Conversations =
-        EF.CompileAsyncQuery((InboxDbContext db, Guid[] ids) =>
-            db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(Conversation));
+    /// <summary>The tenant-wide list rows of these conversations (<see cref="Conversation"/>), as the writers send them.</summary>
+    public static Task<List<ConversationSnapshot>> ConversationsAsync(
+        InboxDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(Conversation).ToListAsync(cancellationToken);
 
     /// <summary>For one agent: with their unread count, the customer messages after their read cursor.</summary>
     public static Expression<Func<Conversation, ConversationSnapshot>> ConversationFor(InboxDbContext db, Guid userId) =>

@@ -36,7 +36,7 @@ public static class ConversationEvents
         this InboxDbContext db, IReadOnlyCollection<Guid> conversationIds, CancellationToken cancellationToken)
     {
         var tenantId = db.CurrentTenantId ?? throw new InvalidOperationException("No tenant is set.");
-        await foreach (var snapshot in Snapshots.Conversations(db, conversationIds.ToArray()).WithCancellation(cancellationToken))
+        foreach (var snapshot in await Snapshots.ConversationsAsync(db, conversationIds, cancellationToken))
             db.Outbox.Add(OutboxEvents.Create(tenantId, new ConversationUpdated(tenantId, snapshot)));
     }
 }
