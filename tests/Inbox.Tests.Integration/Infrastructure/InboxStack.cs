@@ -31,6 +31,13 @@ public sealed class InboxStack : IAsyncLifetime
     public ServiceHost<WebhookIngestor> Ingest { get; } = new(new() { ["RateLimits:WebhookFailuresPerIp:PermitLimit"] = "100000" });
     public ServiceHost<InboxHub> Realtime { get; } = NewRealtime();
 
+    /// <summary>
+    /// Each service's connection pool in the tests (Npgsql's default is 100): the shared stack, the services tests
+    /// start of their own and the bench scenarios share one PostgreSQL of 100 connections, and pools keep what they
+    /// opened at their busiest for minutes.
+    /// </summary>
+    private const string TestPoolSize = "16";
+
     /// <summary>A Realtime instance with short timers, so typing expiry and presence show within a test; plus any other settings.</summary>
     public static ServiceHost<InboxHub> NewRealtime(Dictionary<string, string?>? settings = null)
     {
@@ -40,6 +47,7 @@ public sealed class InboxStack : IAsyncLifetime
             ["Realtime:TypingExpirySeconds"] = "1.5",
             ["Realtime:HeartbeatSeconds"] = "1",
             ["Realtime:InstanceTimeoutSeconds"] = "4",
+            ["Database:MaxPoolSize"] = TestPoolSize,
         };
         foreach (var (key, value) in settings ?? []) all[key] = value;
         return new(all);
@@ -66,10 +74,12 @@ public sealed class InboxStack : IAsyncLifetime
         Api = new ServiceHost<AccessTokenIssuer>(new()
         {
             ["Platform:ApiKey"] = PlatformKey, ["RateLimits:LoginPerIp:PermitLimit"] = "100000",
+            ["Database:MaxPoolSize"] = TestPoolSize,
             ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
         }).Start();
         Workers = new ServiceHost<OutboxSweepJob>(new()
         {
+            ["Database:MaxPoolSize"] = TestPoolSize,
             ["WhatsApp:GraphBaseUrl"] = Simulator.BaseAddress.ToString().TrimEnd('/'),
             ["Media:RetryIntervals"] = "00:00:00.200,00:00:00.500",
             ["Jobs:ConversationTimersInterval"] = "00:00:01",
