@@ -51,6 +51,17 @@ public sealed class LocalConnections
     public IEnumerable<AgentConnection> OfSession(Guid tenantId, Guid sessionId) =>
         _connections.Values.Where(c => c.TenantId == tenantId && c.SessionId == sessionId);
 
+    /// <summary>Closes these connections at once (the client reconnects, and is refused if it may no longer).</summary>
+    public void Close(IEnumerable<AgentConnection> connections, string reason, ILogger logger)
+    {
+        foreach (var connection in connections.ToList())
+        {
+            logger.LogInformation("Closing connection {ConnectionId} of user {UserId}, session {SessionId}: {Reason}",
+                connection.Context.ConnectionId, connection.UserId, connection.SessionId, reason);
+            connection.Context.Abort();
+        }
+    }
+
     /// <summary>Per agent, the best state of their connections here; per conversation, who has it open here.</summary>
     public InstanceState Snapshot(string instanceId)
     {

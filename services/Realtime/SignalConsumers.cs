@@ -32,12 +32,7 @@ public sealed class MemberDeactivatedConsumer(LocalConnections connections, ILog
 {
     public Task Consume(ConsumeContext<MemberDeactivated> context)
     {
-        foreach (var connection in connections.Of(context.Message.TenantId, context.Message.UserId).ToList())
-        {
-            logger.LogInformation("Closing connection {ConnectionId} of deactivated member {UserId}",
-                connection.Context.ConnectionId, connection.UserId);
-            connection.Context.Abort();
-        }
+        connections.Close(connections.Of(context.Message.TenantId, context.Message.UserId), "the member was deactivated", logger);
         return Task.CompletedTask;
     }
 }
@@ -48,12 +43,7 @@ public sealed class SessionEndedConsumer(LocalConnections connections, ILogger<S
 {
     public Task Consume(ConsumeContext<SessionEnded> context)
     {
-        foreach (var connection in connections.OfSession(context.Message.TenantId, context.Message.SessionId).ToList())
-        {
-            logger.LogInformation("Closing connection {ConnectionId} of ended session {SessionId}",
-                connection.Context.ConnectionId, connection.SessionId);
-            connection.Context.Abort();
-        }
+        connections.Close(connections.OfSession(context.Message.TenantId, context.Message.SessionId), "its session ended", logger);
         return Task.CompletedTask;
     }
 }
