@@ -29,7 +29,7 @@ public sealed class BrokerOutageTests(InboxStack stack)
             Assert.Equal(3, await stack.Database.CountAsync(tenant.Id, "select count(*) from messages"));
             // (Each message also causes a conversation:updated, and Workers' timers may add more: count the messages' own.)
             Assert.Equal(3, await stack.Database.CountAsync(tenant.Id,
-                "select count(*) from outbox where published_at is null and message_type like '%.MessageReceived'"));
+                "select count(*) from outbox_pending where message_type like '%.MessageReceived'"));
             Assert.Empty(agent.Received(HubEvents.MessageNew));
         }
         finally
@@ -40,7 +40,7 @@ public sealed class BrokerOutageTests(InboxStack stack)
         var events = await agent.WaitForAsync(HubEvents.MessageNew, 3, TimeSpan.FromSeconds(90));
         Assert.Equal(items.Select(i => i.Wamid).Order(), events.Select(e => e.GetProperty("message").GetProperty("wamid").GetString()).Order());
         var deadline = DateTime.UtcNow.AddSeconds(30); // rows written just before the last event may still be on their way
-        while (await stack.Database.CountAsync(tenant.Id, "select count(*) from outbox where published_at is null") > 0)
+        while (await stack.Database.CountAsync(tenant.Id, "select count(*) from outbox_pending") > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "Outbox rows were left unpublished after the broker returned.");
             await Task.Delay(100);

@@ -18,7 +18,7 @@ public sealed class RetentionTests(InboxStack stack)
     private async Task<string> CustomerWritesAsync(TestTenant tenant, string text)
     {
         var (_, wamid) = await stack.CustomerWritesAsync(tenant, "4917" + Random.Shared.NextInt64(100_000_000, 999_999_999), text);
-        await UntilAsync(async () => await stack.Database.CountAsync(tenant.Id, "select count(*) from outbox where published_at is null") == 0);
+        await UntilAsync(async () => await stack.Database.CountAsync(tenant.Id, "select count(*) from outbox_pending") == 0);
         return wamid;
     }
 
@@ -26,7 +26,7 @@ public sealed class RetentionTests(InboxStack stack)
     private static async Task AgeEventsAsync(Guid tenantId, long lastId)
     {
         await using var owner = NpgsqlDataSource.Create(TestSettings.OwnerConnectionString);
-        await owner.ExecuteAsync(tenantId, "update outbox set published_at = now() - interval '4 days' where id <= $1 and published_at is not null", lastId);
+        await owner.ExecuteAsync(tenantId, "update outbox set created_at = now() - interval '4 days' where id <= $1", lastId);
     }
 
     private Task AgeLedgerAsync(string wamid) => stack.Database.ScalarAsync(null,

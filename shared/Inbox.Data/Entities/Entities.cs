@@ -385,7 +385,6 @@ public sealed class OutboxMessage : ITenantOwned
     public required string MessageType { get; set; }
     public required string Payload { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset? PublishedAt { get; set; }
 
     /// <summary>Reaches browsers: numbered into the tenant's stream (and the conversation's) by the database.</summary>
     public bool Streamed { get; set; }

@@ -9,8 +9,8 @@ namespace Inbox.Data.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows to RabbitMQ through MassTransit, one relay at a time (a PostgreSQL advisory lock
-/// held for the whole drain). Each step of the drain is one round trip (<c>outbox_relay_step</c>): it marks what the
-/// previous step published, numbers the stream events committed since (positions per tenant, sequences per
+/// held for the whole drain). Each step of the drain is one round trip (<c>outbox_relay_step</c>): it moves the
+/// published mark past what the previous step published (rows go out in relay order, so one number says it), numbers the stream events committed since (positions per tenant, sequences per
 /// conversation — committed before they are published, so a re-publish carries the same numbers) and returns the
 /// next rows. Stream events go out as one <see cref="TenantStreamBatch"/> per tenant, in position order; commands
 /// one by one. Rows count as published only after the broker confirmed them: a broker outage only delays (the
@@ -23,7 +23,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
     private sealed record Row(long Id, Guid TenantId, string Type, string Payload, bool Streamed, Guid? ConversationId,
-        long? Position, long? Sequence);
+        long? Position, long? Sequence, long RelayOrder);
 
     /// <summary>
     /// Publishes rows until none is left (with <paramref name="minAge"/>, only once some row has waited that long);
@@ -57,37 +57,37 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private async Task<int> DrainHoldingTheLockAsync(NpgsqlConnection connection, TimeSpan minAge, CancellationToken cancellationToken)
     {
         var total = 0;
-        long[] published = [];
+        long? publishedThrough = null;
         while (true)
         {
-            var rows = await StepAsync(connection, published, minAge, cancellationToken);
+            var rows = await StepAsync(connection, publishedThrough, minAge, cancellationToken);
             if (rows.Count == 0) return total; // that step also marked the last batch
             await PublishAsync(rows, cancellationToken);
-            published = rows.Select(r => r.Id).ToArray();
+            publishedThrough = rows[^1].RelayOrder; // rows come in relay order
             total += rows.Count;
             logger.LogDebug("Published {Count} outbox rows", rows.Count);
         }
     }
 
     private static async Task<List<Row>> StepAsync(
-        NpgsqlConnection connection, long[] published, TimeSpan minAge, CancellationToken cancellationToken)
+        NpgsqlConnection connection, long? publishedThrough, TimeSpan minAge, CancellationToken cancellationToken)
     {
         var rows = new List<Row>();
         await using var step = new NpgsqlCommand("""
             select id, tenant_id, message_type,
                    (case when streamed then payload || jsonb_build_object('position', stream_position, 'sequence', stream_sequence)
                          else payload end)::text,
-                   streamed, conversation_id, stream_position, stream_sequence
+                   streamed, conversation_id, stream_position, stream_sequence, relay_order
             from outbox_relay_step($1, $2, $3)
             """, connection);
-        step.Parameters.Add(new() { Value = published });
+        step.Parameters.Add(new() { Value = (object?)publishedThrough ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         step.Parameters.Add(new() { Value = BatchSize });
         step.Parameters.Add(new() { Value = minAge });
         await using var reader = await step.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
                 reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetInt64(8)));
         return rows;
     }
 

@@ -117,12 +117,12 @@ public static class Ceiling
             BatchCommands =
             {
                 new("""
-                    insert into outbox (tenant_id, message_type, payload, streamed, conversation_id, published_at)
-                    values ($1, $2, $3::jsonb, true, $4, now())
+                    insert into outbox (tenant_id, message_type, payload, streamed, conversation_id, relay_order)
+                    values ($1, $2, $3::jsonb, true, $4, 0)
                     """) { Parameters = { P(tenant.Id), P(received.MessageType), P(received.Payload), P(conversationId) } },
                 new("""
-                    insert into outbox (tenant_id, message_type, payload, streamed, conversation_id, published_at)
-                    select $1, $2, jsonb_build_object('tenantId', $1, 'conversation', to_jsonb(c)), true, c.id, now()
+                    insert into outbox (tenant_id, message_type, payload, streamed, conversation_id, relay_order)
+                    select $1, $2, jsonb_build_object('tenantId', $1, 'conversation', to_jsonb(c)), true, c.id, 0
                     from conversations c where c.id = $3
                     """) { Parameters = { P(tenant.Id), P(typeof(ConversationUpdated).FullName!), P(conversationId) } },
                 new("insert into webhook_ledger (outcome, detail, signature, body) values ('routed', '{\"stored\":1}', 'sha256=ceiling', $1)")
