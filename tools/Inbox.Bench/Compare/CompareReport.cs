@@ -61,6 +61,7 @@ public sealed class CompareReport(CompareRun.Settings settings, BenchTarget targ
         md.AppendLine();
         md.AppendLine(($"Commit `{settings.Commit}`, {cores} cores, load average at the start {_loadAtStart}, at the end {SystemStats.LoadAverage()}. "
             + $"Both sides driven by the same generator (`bench-peer/load`, open loop, latencies from each message's due time), "
+            + $"after {CompareRun.Fmt(settings.StackWarmup)} s of warm-up of each side at 100/s, "
             + $"{CompareRun.Fmt(settings.Warmup)} s warm-up (reconciled, not in the figures) + {CompareRun.Fmt(settings.Duration)} s per run, "
             + "peer then Inbox for each scenario, on this one machine with PostgreSQL, RabbitMQ and the generator: every figure is a lower bound, "
             + "the ratios are what to read. Peer: `peer-node` (Express + Socket.IO + pg, one process), database "
@@ -168,7 +169,7 @@ public sealed class CompareReport(CompareRun.Settings settings, BenchTarget targ
             ["load_average"] = new JsonObject { ["start"] = _loadAtStart, ["end"] = SystemStats.LoadAverage() },
             ["settings"] = new JsonObject
             {
-                ["duration_s"] = settings.Duration, ["warmup_s"] = settings.Warmup, ["peer_database"] = settings.PeerDatabase,
+                ["duration_s"] = settings.Duration, ["warmup_s"] = settings.Warmup, ["stack_warmup_s"] = settings.StackWarmup, ["peer_database"] = settings.PeerDatabase,
                 ["inbox_database"] = settings.InboxDatabase, ["inbox_port_base"] = target.Api.Port, ["peer_port"] = settings.PeerPort,
                 ["listener_workers"] = settings.ListenerWorkers,
             },

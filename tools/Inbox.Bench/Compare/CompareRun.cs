@@ -21,7 +21,7 @@ public static class CompareRun
     public sealed record Scenario(string Key, string Title, string Series, int Tenants, int Listeners, double Rate);
 
     public sealed record Settings(
-        string PeerDir, string ResultsDir, string LatestFile, double Duration, double Warmup, int ListenerWorkers,
+        string PeerDir, string ResultsDir, string LatestFile, double Duration, double Warmup, double StackWarmup, int ListenerWorkers,
         IReadOnlyList<Scenario> Scenarios, string CeilingClients, double CeilingDuration, bool SkipCeiling, bool KeepGoing,
         int PeerPort, string PeerDatabase, string CeilingDatabase, string InboxDatabase, IReadOnlyDictionary<int, string> InboxPids,
         string PgPassword, string Commit);
@@ -50,10 +50,19 @@ public static class CompareRun
             var agents = settings.Scenarios.Max(s => Math.Clamp((s.Listeners + s.Tenants - 1) / s.Tenants, 1, BenchTenants.AgentsPerTenant));
             var inboxTokens = new InboxTokens(target, secrets, settings.Scenarios.Max(s => s.Tenants), agents);
 
-            Log("warm-up: 5 s at 100/s to each, no listeners (not reported)");
-            await GeneratorAsync(settings, WarmupArgs(settings, PeerUrl(settings), PeerAppSecret, peerTenants, "peer"), Path.Combine(secrets, "warmup-peer.json"), null, cancellationToken);
-            var inboxTenants = await inboxTokens.TenantsAsync(settings.Scenarios.Max(s => s.Tenants), cancellationToken);
-            await GeneratorAsync(settings, WarmupArgs(settings, InboxUrl(target), target.AppSecret, inboxTenants, "inbox"), Path.Combine(secrets, "warmup-inbox.json"), null, cancellationToken);
+            // A freshly started .NET stack JIT-compiles its hot paths (tier 0, instrumented, tier 1) for a minute or two:
+            // profiled at 200/s, WebhookIngest took 0.67 of a core 1.5 min after its start and 0.25 at 2.4 min. Both
+            // sides get the same warm-up, shaped like the first scenario at 100/s, so the figures are of servers in
+            // their steady state, as they run in production.
+            var first = settings.Scenarios[0];
+            Log($"warm-up: {Fmt(settings.StackWarmup)} s at 100/s to each side, {first.Tenants} tenants and {first.Listeners} listeners (not reported)");
+            var warmup = first with { Key = "warmup", Title = "stack warm-up", Rate = 100 };
+            var warmupSettings = settings with { Duration = settings.StackWarmup };
+            await GeneratorAsync(warmupSettings, PeerArgs(warmupSettings, warmup, string.Join(",", peerTenants.Split(',').Take(first.Tenants)), peer.Id),
+                Path.Combine(secrets, "warmup-peer.json"), null, cancellationToken);
+            var warmupTokens = await inboxTokens.FileAsync(first.Tenants, cancellationToken);
+            await GeneratorAsync(warmupSettings, InboxArgs(warmupSettings, target, warmup, await inboxTokens.TenantsAsync(first.Tenants, cancellationToken), warmupTokens),
+                Path.Combine(secrets, "warmup-inbox.json"), null, cancellationToken);
 
             var collapsed = new HashSet<(string Target, string Series)>();
             foreach (var scenario in settings.Scenarios)
@@ -158,7 +167,7 @@ public static class CompareRun
         var database = new NpgsqlConnectionStringBuilder(target.ConnectionString).Database ?? "inbox";
         return new Settings(
             Path.GetFullPath(peerDir), Path.Combine(resultsRoot, $"compare-{stamp}"), Path.Combine(resultsRoot, "compare-latest.md"),
-            options.Double("duration", 20), options.Double("warmup", 3), options.Int("listener-workers", 1), scenarios,
+            options.Double("duration", 20), options.Double("warmup", 3), options.Double("stack-warmup", 90), options.Int("listener-workers", 1), scenarios,
             options.String("ceiling-clients") ?? "16", options.Double("ceiling-duration", 15), options.Has("skip-ceiling"), options.Has("keep-going"),
             options.Int("peer-port", target.Api.Port + 10), options.String("peer-db") ?? $"{database}_peer", options.String("ceiling-db") ?? $"{database}_ceiling",
             database, pids, Environment.GetEnvironmentVariable("INBOX_COMPARE_PG_PASSWORD") ?? throw new ArgumentException("INBOX_COMPARE_PG_PASSWORD (postgres's TCP password) is not set; run it as ./inbox bench compare"),
@@ -179,9 +188,6 @@ public static class CompareRun
         "--tenants", tenants, "--rate", Fmt(rate), "--listener-workers", settings.ListenerWorkers.ToString(CultureInfo.InvariantCulture),
         .. pid > 0 ? new[] { "--target-pid", pid.ToString(CultureInfo.InvariantCulture) } : [],
     ];
-
-    private static List<string> WarmupArgs(Settings settings, string url, string secret, string tenants, string side) =>
-        ["--target", url, "--secret", secret, "--duration", "5", .. Common(settings, tenants, 100, 0), "--label", $"{side} warm-up"];
 
     private static string PeerUrl(Settings settings) => $"http://127.0.0.1:{settings.PeerPort}/webhooks/whatsapp";
 
