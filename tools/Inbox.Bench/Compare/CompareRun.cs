@@ -93,7 +93,7 @@ public static class CompareRun
                         var tokens = await inboxTokens.FileAsync(scenario.Tenants, cancellationToken);
                         var tenants = await inboxTokens.TenantsAsync(scenario.Tenants, cancellationToken);
                         args = InboxArgs(settings, target, scenario, tenants, tokens);
-                        named = settings.InboxPids.ToDictionary(p => p.Key, _ => "services");
+                        named = settings.InboxPids.ToDictionary(p => p.Key, p => p.Value); // each service on its own: where the time goes
                     }
                     Log($"{side} {scenario.Title}: {settings.Warmup} s warm-up + {settings.Duration} s (load average {run.LoadBefore})");
                     await using (var cpu = new ProcessCpu(named, side == "peer" ? settings.PeerDatabase : settings.InboxDatabase, rabbitMq: side == "inbox"))
