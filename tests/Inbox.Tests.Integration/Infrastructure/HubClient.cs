@@ -1,55 +1,72 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
-using System.Text;
+using System.Reflection;
 using System.Text.Json;
+using Inbox.Contracts;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
 
 namespace Inbox.Tests.Integration.Infrastructure;
 
 /// <summary>
-/// A SignalR client speaking the JSON hub protocol over a real WebSocket (the .NET SignalR client package is not
-/// served by this registry). Records every event it receives, in order.
+/// An agent's hub connection through the .NET SignalR client (WebSockets, as browsers use it). Records every event of
+/// the hub's catalog (<see cref="HubEvents"/>) it receives, in order — and any other event too, with an empty payload
+/// (the client reports a target it has no handler for in its log), so "nothing else arrived" stays checkable.
 /// </summary>
 public sealed class HubClient : IAsyncDisposable
 {
-    private const char RecordSeparator = '\u001e';
-    private readonly ClientWebSocket _socket = new();
-    private readonly ConcurrentQueue<(string Target, JsonElement[] Arguments, long At)> _events = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _calls = new();
-    private readonly CancellationTokenSource _stop = new();
+    private static readonly string[] EventNames = typeof(HubEvents).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+
+    private readonly HubConnection _connection;
+    private readonly ConcurrentQueue<(string Target, JsonElement Payload, long At)> _events = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _nextInvocationId;
-    private Task _receiving = Task.CompletedTask;
+
+    private HubClient(HubConnection connection)
+    {
+        _connection = connection;
+        foreach (var name in EventNames)
+            connection.On(name, [typeof(JsonElement)], arguments =>
+            {
+                _events.Enqueue((name, (JsonElement)arguments[0]!, System.Diagnostics.Stopwatch.GetTimestamp()));
+                return Task.CompletedTask;
+            });
+        connection.Closed += _ =>
+        {
+            _closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+    }
 
     public static async Task<HubClient> ConnectAsync(Uri serviceAddress, string accessToken)
     {
-        var client = new HubClient();
-        var url = new UriBuilder(serviceAddress)
-        {
-            Scheme = "ws",
-            Path = "/hubs/inbox",
-            Query = "access_token=" + Uri.EscapeDataString(accessToken),
-        }.Uri;
-        await client._socket.ConnectAsync(url, CancellationToken.None);
-        await client.SendAsync("""{"protocol":"json","version":1}""");
-        var handshake = await client.ReceiveFrameAsync(CancellationToken.None);
-        if (handshake is null || handshake.Contains("error", StringComparison.Ordinal))
-            throw new InvalidOperationException($"SignalR handshake failed: {handshake}");
-        client._receiving = Task.Run(client.ReceiveLoopAsync);
+        Action<string>? unknown = null;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(serviceAddress, "/hubs/inbox"), options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new UnknownTargets(target => unknown?.Invoke(target))))
+            .Build();
+        var client = new HubClient(connection);
+        unknown = target => client._events.Enqueue((target, default, System.Diagnostics.Stopwatch.GetTimestamp()));
+        await connection.StartAsync();
         return client;
     }
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
     /// <summary>Every event received so far, in arrival order.</summary>
-    public IReadOnlyList<(string Name, JsonElement Payload)> All() =>
-        _events.Select(e => (e.Target, e.Arguments.Length > 0 ? e.Arguments[0] : default)).ToList();
+    public IReadOnlyList<(string Name, JsonElement Payload)> All() => _events.Select(e => (e.Target, e.Payload)).ToList();
 
     public IReadOnlyList<JsonElement> Received(string target) =>
-        _events.Where(e => e.Target == target).Select(e => e.Arguments[0]).ToList();
+        _events.Where(e => e.Target == target).Select(e => e.Payload).ToList();
 
-    /// <summary>Every event received so far, in arrival order, with when its frame arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
-    public IReadOnlyList<(string Name, JsonElement Payload, long At)> Timeline() =>
-        _events.Select(e => (e.Target, e.Arguments.Length > 0 ? e.Arguments[0] : default, e.At)).ToList();
+    /// <summary>Every event received so far, in arrival order, with when it arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<(string Name, JsonElement Payload, long At)> Timeline() => _events.ToList();
 
     /// <summary>Waits until at least <paramref name="count"/> events of <paramref name="target"/> arrived.</summary>
     public async Task<IReadOnlyList<JsonElement>> WaitForAsync(string target, int count, TimeSpan timeout)
@@ -81,92 +98,42 @@ public sealed class HubClient : IAsyncDisposable
     /// <summary>Calls a hub method; throws <see cref="HubCallException"/> with the server's error message.</summary>
     public async Task<JsonElement> InvokeAsync(string method, params object[] arguments)
     {
-        var id = Interlocked.Increment(ref _nextInvocationId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _calls[id] = completion;
-        await SendAsync(JsonSerializer.Serialize(new { type = 1, invocationId = id, target = method, arguments }));
-        return await completion.Task.WaitAsync(TimeSpan.FromSeconds(15));
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            while (!_stop.IsCancellationRequested)
-            {
-                var frame = await ReceiveFrameAsync(_stop.Token);
-                if (frame is null) break;
-                var at = System.Diagnostics.Stopwatch.GetTimestamp();
-                foreach (var record in frame.Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
-                    Dispatch(JsonDocument.Parse(record).RootElement.Clone(), at);
-            }
+            var result = await _connection.InvokeCoreAsync(method, typeof(JsonElement), arguments, timeout.Token);
+            return result is JsonElement element ? element : default;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (HubException ex)
         {
+            throw new HubCallException(ex.Message);
         }
-        finally
+        catch (InvalidOperationException) when (_connection.State != HubConnectionState.Connected)
         {
-            _closed.TrySetResult();
-            foreach (var call in _calls.Values) call.TrySetException(new HubCallException("connection closed"));
+            throw new HubCallException("connection closed");
         }
     }
 
-    private void Dispatch(JsonElement message, long at)
-    {
-        switch (message.GetProperty("type").GetInt32())
-        {
-            case 1: // invocation from the server
-                _events.Enqueue((message.GetProperty("target").GetString()!,
-                    message.GetProperty("arguments").EnumerateArray().ToArray(), at));
-                break;
-            case 3: // completion of one of our calls
-                if (_calls.TryRemove(message.GetProperty("invocationId").GetString()!, out var call))
-                {
-                    if (message.TryGetProperty("error", out var error)) call.TrySetException(new HubCallException(error.GetString()!));
-                    else call.TrySetResult(message.TryGetProperty("result", out var result) ? result : default);
-                }
-                break;
-            case 7: // close
-                _stop.Cancel();
-                break;
-        }
-    }
-
-    private async Task<string?> ReceiveFrameAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[16 * 1024];
-        using var frame = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await _socket.ReceiveAsync(buffer, cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close) return null;
-            frame.Write(buffer, 0, result.Count);
-        } while (!result.EndOfMessage);
-        return Encoding.UTF8.GetString(frame.ToArray());
-    }
-
-    private Task SendAsync(string json) =>
-        _socket.SendAsync(Encoding.UTF8.GetBytes(json + RecordSeparator), WebSocketMessageType.Text, true, CancellationToken.None);
-
-    private int _disposed;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        try
-        {
-            if (_socket.State == WebSocketState.Open)
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        }
-        catch (WebSocketException)
-        {
-        }
-        _stop.Cancel();
-        await _receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _socket.Dispose();
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
 
 public sealed class HubCallException(string message) : Exception(message);
+
+/// <summary>Hears the SignalR client's "no handler for this target" warning and passes the target on.</summary>
+internal sealed class UnknownTargets(Action<string> onTarget) : ILoggerProvider, ILogger
+{
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (eventId.Name == "MissingHandler" && state is IReadOnlyList<KeyValuePair<string, object?>> values
+            && values.FirstOrDefault(v => v.Key == "Target").Value is string target)
+            onTarget(target);
+    }
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public void Dispose() { }
+}
