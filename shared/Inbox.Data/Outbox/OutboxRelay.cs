@@ -27,31 +27,29 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
 
     /// <summary>
     /// Publishes rows until none is left (with <paramref name="minAge"/>, only once some row has waited that long);
-    /// returns how many. When another relay holds the lock, this one waits briefly and tries again, so a fresh
-    /// commit is never left for the next sweep.
+    /// returns how many. When another relay holds the lock it publishes whatever is committed, this one's rows
+    /// included, until it finds none; so only a drain woken by a fresh commit (<paramref name="waitWhileBusy"/>) waits
+    /// and tries again, on the same connection, in case that commit landed after the holder's last look. A timed
+    /// sweep leaves it to the holder.
     /// </summary>
-    public async Task<int> DrainAsync(TimeSpan minAge, CancellationToken cancellationToken)
+    public async Task<int> DrainAsync(TimeSpan minAge, CancellationToken cancellationToken, bool waitWhileBusy = false)
     {
-        for (var busy = 0; busy < 200; busy++)
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        for (var busy = 0; !await ScalarAsync<bool>(connection, "select pg_try_advisory_lock($1)", RelayLock, cancellationToken); busy++)
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            if (!await ScalarAsync<bool>(connection, "select pg_try_advisory_lock($1)", RelayLock, cancellationToken))
-            {
-                await Task.Delay(10, cancellationToken);
-                continue;
-            }
-            try
-            {
-                return await DrainHoldingTheLockAsync(connection, minAge, cancellationToken);
-            }
-            finally
-            {
-                // A broken connection ended its session, and the lock with it; a pooled one is unlocked here.
-                if (connection.State == System.Data.ConnectionState.Open)
-                    await ScalarAsync<bool>(connection, "select pg_advisory_unlock($1)", RelayLock, CancellationToken.None);
-            }
+            if (!waitWhileBusy || busy == 200) return 0;
+            await Task.Delay(10, cancellationToken);
         }
-        return 0;
+        try
+        {
+            return await DrainHoldingTheLockAsync(connection, minAge, cancellationToken);
+        }
+        finally
+        {
+            // A broken connection ended its session, and the lock with it; a pooled one is unlocked here.
+            if (connection.State == System.Data.ConnectionState.Open)
+                await ScalarAsync<bool>(connection, "select pg_advisory_unlock($1)", RelayLock, CancellationToken.None);
+        }
     }
 
     private async Task<int> DrainHoldingTheLockAsync(NpgsqlConnection connection, TimeSpan minAge, CancellationToken cancellationToken)
@@ -147,13 +145,14 @@ public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        var woken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await publisher.DrainAsync(TimeSpan.Zero, stoppingToken);
+                await publisher.DrainAsync(TimeSpan.Zero, stoppingToken, waitWhileBusy: woken);
                 failures = 0;
-                await signal.WaitAsync(SweepInterval, stoppingToken);
+                woken = await signal.WaitAsync(SweepInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
