@@ -10,11 +10,12 @@ namespace Inbox.Data.Outbox;
 /// <summary>
 /// Publishes committed outbox rows to RabbitMQ through MassTransit, one relay at a time (a PostgreSQL advisory lock
 /// held for the whole drain). Each step of the drain is one round trip (<c>outbox_relay_step</c>): it moves the
-/// published mark past what the previous step published (rows go out in relay order, so one number says it), numbers the stream events committed since (positions per tenant, sequences per
-/// conversation — committed before they are published, so a re-publish carries the same numbers) and returns the
-/// next rows. Stream events go out as one <see cref="TenantStreamBatch"/> per tenant, in position order; commands
-/// one by one. Rows count as published only after the broker confirmed them: a broker outage only delays (the
-/// publish times out and the rows wait for the next drain). Delivery is at least once; consumers de-duplicate.
+/// published mark past what the previous step published (rows go out in relay order, so one number says it),
+/// numbers the stream events committed since (positions per tenant, sequences per conversation — committed before
+/// they are published, so a re-publish carries the same numbers) and returns the next rows. Stream events go out as
+/// one <see cref="TenantStreamBatch"/> per tenant, in position order; commands one by one. Rows count as published
+/// only after the broker confirmed them: a broker outage only delays (the publish times out and the rows wait for
+/// the next drain). Delivery is at least once; consumers de-duplicate.
 /// </summary>
 public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogger<OutboxPublisher> logger)
 {
