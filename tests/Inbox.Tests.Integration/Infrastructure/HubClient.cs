@@ -23,16 +23,24 @@ public sealed class HubClient : IAsyncDisposable
     private readonly ConcurrentQueue<(string Target, JsonElement Payload, long At)> _events = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private HubClient(HubConnection connection)
+    private HubClient(Uri serviceAddress, string accessToken)
     {
-        _connection = connection;
-        foreach (var name in EventNames)
-            connection.On(name, [typeof(JsonElement)], arguments =>
+        _connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(serviceAddress, "/hubs/inbox"), options =>
             {
-                _events.Enqueue((name, (JsonElement)arguments[0]!, System.Diagnostics.Stopwatch.GetTimestamp()));
+                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new UnknownTargets(target => Record(target, default))))
+            .Build();
+        foreach (var name in EventNames)
+            _connection.On(name, [typeof(JsonElement)], arguments =>
+            {
+                Record(name, (JsonElement)arguments[0]!);
                 return Task.CompletedTask;
             });
-        connection.Closed += _ =>
+        _connection.Closed += _ =>
         {
             _closed.TrySetResult();
             return Task.CompletedTask;
@@ -41,21 +49,21 @@ public sealed class HubClient : IAsyncDisposable
 
     public static async Task<HubClient> ConnectAsync(Uri serviceAddress, string accessToken)
     {
-        Action<string>? unknown = null;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(serviceAddress, "/hubs/inbox"), options =>
-            {
-                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
-                options.Transports = HttpTransportType.WebSockets;
-                options.SkipNegotiation = true;
-            })
-            .ConfigureLogging(logging => logging.AddProvider(new UnknownTargets(target => unknown?.Invoke(target))))
-            .Build();
-        var client = new HubClient(connection);
-        unknown = target => client._events.Enqueue((target, default, System.Diagnostics.Stopwatch.GetTimestamp()));
-        await connection.StartAsync();
+        var client = new HubClient(serviceAddress, accessToken);
+        try
+        {
+            await client._connection.StartAsync();
+        }
+        catch
+        {
+            await client.DisposeAsync(); // a refused handshake (bad token, ended session) leaves nothing behind
+            throw;
+        }
         return client;
     }
+
+    private void Record(string target, JsonElement payload) =>
+        _events.Enqueue((target, payload, System.Diagnostics.Stopwatch.GetTimestamp()));
 
     public bool IsClosed => _closed.Task.IsCompleted;
 

@@ -58,7 +58,7 @@ public static class CompareRun
             Log($"warm-up: {Fmt(settings.StackWarmup)} s at 100/s to each side, {first.Tenants} tenants and {first.Listeners} listeners (not reported)");
             var warmup = first with { Key = "warmup", Title = "stack warm-up", Rate = 100 };
             var warmupSettings = settings with { Duration = settings.StackWarmup };
-            await GeneratorAsync(warmupSettings, PeerArgs(warmupSettings, warmup, string.Join(",", peerTenants.Split(',').Take(first.Tenants)), peer.Id),
+            await GeneratorAsync(warmupSettings, PeerArgs(warmupSettings, warmup, FirstTenants(peerTenants, first.Tenants), peer.Id),
                 Path.Combine(secrets, "warmup-peer.json"), null, cancellationToken);
             var warmupTokens = await inboxTokens.FileAsync(first.Tenants, cancellationToken);
             await GeneratorAsync(warmupSettings, InboxArgs(warmupSettings, target, warmup, await inboxTokens.TenantsAsync(first.Tenants, cancellationToken), warmupTokens),
@@ -84,7 +84,7 @@ public static class CompareRun
                     {
                         await SetupPeerDatabaseAsync(settings, settings.Scenarios.Max(s => s.Tenants), cancellationToken); // empty tables, as run-all.sh
                         await CheckpointAsync(settings, settings.PeerDatabase, cancellationToken);
-                        args = PeerArgs(settings, scenario, string.Join(",", peerTenants.Split(',').Take(scenario.Tenants)), peer.Id);
+                        args = PeerArgs(settings, scenario, FirstTenants(peerTenants, scenario.Tenants), peer.Id);
                         named = new() { [peer.Id] = "services" };
                     }
                     else
@@ -188,6 +188,9 @@ public static class CompareRun
         "--tenants", tenants, "--rate", Fmt(rate), "--listener-workers", settings.ListenerWorkers.ToString(CultureInfo.InvariantCulture),
         .. pid > 0 ? new[] { "--target-pid", pid.ToString(CultureInfo.InvariantCulture) } : [],
     ];
+
+    /// <summary>The first <paramref name="count"/> of the peer's comma-separated bench tenants.</summary>
+    private static string FirstTenants(string tenants, int count) => string.Join(",", tenants.Split(',').Take(count));
 
     private static string PeerUrl(Settings settings) => $"http://127.0.0.1:{settings.PeerPort}/webhooks/whatsapp";
 
