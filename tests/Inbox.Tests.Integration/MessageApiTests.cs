@@ -195,10 +195,11 @@ public sealed class MessageApiTests(InboxStack stack)
         var (agent, conversation, _) = await OpenConversationAsync();
         var queued = (await agent.SendMessageAsync(conversation, new { type = "text", text = "queued" })).GetProperty("id").GetGuid();
         // Workers may send it at once: once they have, take its wamid away again, so it is a message WhatsApp has not
-        // named yet whatever the timing.
+        // named yet whatever the timing. Its send state goes too, or a late status webhook of the simulator would name
+        // it again (reconcile_outbound_wamid).
         for (var i = 0; i < 100 && (await agent.GetJsonAsync($"/api/messages/{queued}")).GetProperty("wamid").ValueKind == System.Text.Json.JsonValueKind.Null; i++)
             await Task.Delay(100);
-        await stack.Database.ExecuteAsync(agent.Tenant.Id, "update messages set wamid = null where id = $1", queued);
+        await stack.Database.ExecuteAsync(agent.Tenant.Id, "update messages set wamid = null, send_state = null where id = $1", queued);
 
         await Agent.ProblemAsync(await agent.SendAsync(HttpMethod.Post, Path(conversation),
             new { type = "reaction", reaction = new { messageId = queued, emoji = "❤" } }, Guid.NewGuid().ToString()), HttpStatusCode.Conflict);
