@@ -82,6 +82,8 @@ try {
       await screenshot(b.page, 'offline');
       const missed = [1, 2, 3].map((i) => `While you were away ${i} ${run}`);
       for (const text of missed) await customerWrites(customer.from, customer.name, text);
+      // A answers having seen them: a reply based on an older message is held back (see the next scenario).
+      for (const text of missed) await a.page.locator('[data-testid=message]', { hasText: text }).waitFor();
       const answer = `Reply sent while B was offline ${run}`;
       await a.page.fill('[data-testid=composer]', answer);
       await a.page.keyboard.press('Enter');
@@ -104,6 +106,53 @@ try {
       }
       // The list caught up too: the row's preview is the newest message.
       await b.page.locator('[data-testid=conversation-row]', { hasText: answer }).first().waitFor();
+    }],
+
+    ['a reply based on a thread that fell behind is held: the agent sees what the customer wrote, then sends anyway', async () => {
+      // B's live connection is lost and kept from coming back, so B's thread misses what comes next.
+      await b.page.route('**/hubs/inbox/**', (route) => route.abort());
+      try {
+        await b.page.evaluate(() => window.__sockets.forEach((s) => s.close(4000, 'e2e: live connection lost')));
+        await b.page.waitForSelector('[data-testid=connection]:not([data-state=live])');
+        const unseen = `Actually, please cancel my order ${run}`;
+        await customerWrites(customer.from, customer.name, unseen);
+        await a.page.locator('[data-testid=message]', { hasText: unseen }).waitFor(); // stored (A is live)
+        if ((await b.page.locator('[data-testid=message]', { hasText: unseen }).count()) !== 0) throw new Error('B was not behind');
+        const stale = `Great, your order ships today ${run}`;
+        await b.page.fill('[data-testid=composer]', stale);
+        await b.page.keyboard.press('Enter');
+        // The API refused it (409 not-latest-message): B is shown the customer's message, and nothing was sent.
+        const notice = b.page.locator('[data-testid=collision]');
+        await notice.locator('[data-testid=collision-message]', { hasText: unseen }).waitFor();
+        if (!(await notice.textContent()).includes('The customer wrote')) throw new Error(`the notice says "${await notice.textContent()}"`);
+        await b.page.locator('[data-testid=message][data-direction=inbound]', { hasText: unseen }).waitFor();
+        if ((await b.page.inputValue('[data-testid=composer]')) !== stale) throw new Error('the held reply left the composer');
+        await screenshot(b.page, 'collision');
+        // "Edit my reply" keeps the text to change; B decides to send it anyway.
+        await b.page.click('[data-testid=edit-reply]');
+        if ((await notice.count()) !== 0) throw new Error('the notice stayed after "Edit my reply"');
+        await b.page.keyboard.press('Enter'); // now based on the message B has seen: sent
+        await b.page.locator('[data-testid=message][data-direction=outbound]', { hasText: stale }).waitFor();
+        await a.page.locator('[data-testid=message]', { hasText: stale }).waitFor();
+        if ((await a.page.locator('[data-testid=message]', { hasText: stale }).count()) !== 1) throw new Error('the reply was sent twice');
+        // Sent anyway from the notice: a second stale reply, refused, then confirmed with one click. (WhatsApp stamps a
+        // customer's message to the second: written in the same second as B's reply, it would count as older.)
+        await b.page.waitForTimeout(1100);
+        const unseen2 = `And change the address ${run}`;
+        await customerWrites(customer.from, customer.name, unseen2);
+        await a.page.locator('[data-testid=message]', { hasText: unseen2 }).waitFor();
+        const second = `Noted, we will call you ${run}`;
+        await b.page.fill('[data-testid=composer]', second);
+        await b.page.keyboard.press('Enter');
+        await notice.locator('[data-testid=collision-message]', { hasText: unseen2 }).waitFor();
+        await b.page.click('[data-testid=send-anyway]');
+        await a.page.locator('[data-testid=message]', { hasText: second }).waitFor();
+        if ((await notice.count()) !== 0) throw new Error('the notice stayed after "Send anyway"');
+        if ((await b.page.inputValue('[data-testid=composer]')) !== '') throw new Error('the composer was not cleared');
+      } finally {
+        await b.page.unroute('**/hubs/inbox/**');
+      }
+      await b.page.waitForSelector('[data-testid=connection][data-state=live]', { timeout: 30_000 });
     }],
 
     ['a private note stays apart, canned responses come on "/", a reply quotes its message, a customer\'s photo shows inline', async () => {
@@ -183,6 +232,51 @@ try {
       await a.page.locator('[data-testid=message][data-direction=outbound][data-status=read]').first().waitFor({ timeout: 20_000 });
       await screenshot(a.page, 'template');
       await a.page.fill('input[aria-label=Search]', '');
+    }],
+
+    ['with the tab hidden a customer message raises a notification that opens its conversation; a muted one does not', async () => {
+      const page = a.page;
+      await a.context.grantPermissions(['notifications'], { origin: API });
+      await page.click('[data-testid=enable-notifications]'); // asked from a visible control
+      await page.locator('[data-testid=notification-sound]').waitFor();
+      // Record what the page raises, and make it hidden as a background tab is.
+      await page.evaluate(() => {
+        const Native = window.Notification;
+        window.__notifications = [];
+        window.Notification = class extends Native {
+          constructor(title, options) {
+            super(title, options);
+            window.__notifications.push(this);
+          }
+        };
+        Object.defineProperty(window.Notification, 'permission', { get: () => Native.permission });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      });
+      const from = `1557${run}`;
+      const name = `Night Owl ${run}`;
+      const text = `Are you open tomorrow? ${run}`;
+      await customerWrites(from, name, text);
+      const raised = await eventually(() => page.evaluate((t) => window.__notifications.find((n) => n.body === t)
+        && window.__notifications.filter((n) => n.body === t).map((n) => ({ title: n.title, tag: n.tag })), text), 'a notification');
+      if (raised.length !== 1 || raised[0].title !== name) throw new Error(`raised ${JSON.stringify(raised)}`);
+      if (!/^\(\d+\) Inbox$/.test(await page.title())) throw new Error(`the title is "${await page.title()}"`);
+      // A click on it opens the conversation.
+      await page.evaluate((t) => window.__notifications.find((n) => n.body === t).onclick(), text);
+      await page.locator('[data-testid=thread-name]', { hasText: name }).waitFor();
+      await page.locator('[data-testid=message][data-direction=inbound]', { hasText: text }).waitFor();
+      // Muted (for this agent, on the server): the next message is shown but announces nothing.
+      await page.click('[data-testid=mute]');
+      await page.locator('[data-testid=mute][aria-pressed=true]').waitFor();
+      const quiet = `Never mind, found it ${run}`;
+      await customerWrites(from, name, quiet);
+      await page.locator('[data-testid=message]', { hasText: quiet }).waitFor();
+      await page.waitForTimeout(500);
+      if (await page.evaluate((t) => window.__notifications.some((n) => n.body === t), quiet)) throw new Error('a muted conversation notified');
+      await page.reload();
+      await page.locator('[data-testid=mute][aria-pressed=true]').waitFor(); // kept by the server
+      await page.click('[data-testid=mute]');
+      await page.locator('[data-testid=mute][aria-pressed=false]').waitFor();
+      await page.goto(API + '/');
     }],
 
     ['an admin invites an agent who accepts and signs in', async () => {

@@ -40,6 +40,7 @@ app.MapInboxOpenApi();      // /openapi/v1.json and the Swagger UI at /swagger
 app.MapInboxHealth();
 app.MapAuthApi();
 app.MapConversationsApi();
+app.MapMuteApi();           // per agent: no notifications of a conversation
 app.MapMessagesApi();
 app.MapMediaApi();
 app.MapContactsApi();

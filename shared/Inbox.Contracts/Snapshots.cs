@@ -32,7 +32,8 @@ public sealed record ReactionSnapshot(Guid ContactId, string Emoji, DateTimeOffs
 /// <summary>
 /// A conversation as the inbox list shows it: the same shape in API responses and realtime events.
 /// <see cref="UnreadCount"/> counts customer messages since any agent last read it; <see cref="MyUnreadCount"/>
-/// since the agent asking did (API responses only: null in events, which go to the whole tenant).
+/// since the agent asking did, and <see cref="Muted"/> whether they muted it (both API responses only: null in events,
+/// which go to the whole tenant).
 /// </summary>
 public sealed record ConversationSnapshot(
     Guid Id,
@@ -53,7 +54,8 @@ public sealed record ConversationSnapshot(
     IReadOnlyList<string>? Labels = null,
     DateTimeOffset? SnoozedUntil = null,
     DateTimeOffset? LastActivityAt = null,
-    int? MyUnreadCount = null);
+    int? MyUnreadCount = null,
+    bool? Muted = null);
 
 /// <summary>A customer as the inbox shows it; attributes are the tenant's own JSON object.</summary>
 public sealed record ContactSnapshot(

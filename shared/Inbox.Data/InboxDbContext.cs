@@ -28,6 +28,7 @@ public sealed class InboxDbContext(DbContextOptions<InboxDbContext> options, Ten
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
     public DbSet<MediaBlob> MediaBlobs => Set<MediaBlob>();
     public DbSet<ConversationRead> ConversationReads => Set<ConversationRead>();
+    public DbSet<ConversationMute> ConversationMutes => Set<ConversationMute>();
     public DbSet<AuthSession> AuthSessions => Set<AuthSession>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();

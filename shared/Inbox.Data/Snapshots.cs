@@ -14,14 +14,14 @@ public static class Snapshots
         c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
         c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt,
         c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
-        c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt, null);
+        c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt, null, null);
 
     /// <summary>The tenant-wide list rows of these conversations (<see cref="Conversation"/>), as the writers send them.</summary>
     public static Task<List<ConversationSnapshot>> ConversationsAsync(
         InboxDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(Conversation).ToListAsync(cancellationToken);
 
-    /// <summary>For one agent: with their unread count, the customer messages after their read cursor.</summary>
+    /// <summary>For one agent: with their unread count (the customer messages after their read cursor) and their mute.</summary>
     public static Expression<Func<Conversation, ConversationSnapshot>> ConversationFor(InboxDbContext db, Guid userId) =>
         c => new ConversationSnapshot(
             c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
@@ -29,7 +29,8 @@ public static class Snapshots
             c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
             c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt,
             db.Messages.Count(m => m.ConversationId == c.Id && m.Direction == "inbound"
-                && !db.ConversationReads.Any(r => r.ConversationId == c.Id && r.UserId == userId && r.LastReadAt >= m.SentAt)));
+                && !db.ConversationReads.Any(r => r.ConversationId == c.Id && r.UserId == userId && r.LastReadAt >= m.SentAt)),
+            db.ConversationMutes.Any(m => m.ConversationId == c.Id && m.UserId == userId));
 
     public static ContactSnapshot Contact(Contact c) => new(
         c.Id, c.Name, c.WaId, c.Bsuid, JsonDocument.Parse(c.Attributes).RootElement.Clone(), c.CreatedAt, c.UpdatedAt);

@@ -67,6 +67,8 @@ export interface Conversation {
   snoozedUntil: string | null;
   lastActivityAt: string | null;
   myUnreadCount: number | null;
+  /** The signed-in agent muted it (API responses; null in events). */
+  muted: boolean | null;
 }
 
 export interface Page<T> {

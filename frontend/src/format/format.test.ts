@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
-import { dayLabel, fileSize, listTime, needsDivider, placeholdersOf, tickFor, windowState } from './format';
+import { dayLabel, fileSize, listTime, movedOnBy, needsDivider, placeholdersOf, tickFor, windowState } from './format';
 
 const out = (status: string | null, over: Partial<Message> = {}) =>
   ({ direction: 'outbound', type: 'text', status, errorCode: null, errorTitle: null, errorDetails: null, ...over }) as Message;
@@ -89,5 +89,15 @@ describe('template placeholders', () => {
   it('lists each placeholder once, in order', () => {
     expect(placeholdersOf('Hi {{1}}, your order {{2}} is on its way, {{1}}.')).toEqual(['{{1}}', '{{2}}']);
     expect(placeholdersOf('Hello World!')).toEqual([]);
+  });
+});
+
+describe('who moved the conversation on', () => {
+  it('names the customer, a colleague or the agent themself', () => {
+    expect(movedOnBy({ direction: 'inbound', type: 'text' }, 'me', null)).toBe('The customer wrote');
+    expect(movedOnBy({ direction: 'outbound', type: 'text' }, 'me', 'colleague')).toBe('A colleague replied');
+    expect(movedOnBy({ direction: 'outbound', type: 'note' }, 'me', 'colleague')).toBe('A colleague added a note');
+    expect(movedOnBy({ direction: 'outbound', type: 'image' }, 'me', 'me')).toBe('You sent');
+    expect(movedOnBy({ direction: 'outbound', type: 'note' }, 'me', 'me')).toBe('You added a note');
   });
 });

@@ -107,6 +107,13 @@ export function summary(m: Pick<Message, 'type' | 'text' | 'media' | 'content'>)
   return [names[m.type] ?? m.type, caption].filter(Boolean).join(' ');
 }
 
+/** Who moved a conversation on while an agent was writing: said above the message they had not seen. */
+export function movedOnBy(m: Pick<Message, 'direction' | 'type'>, meId: string | null, senderUserId?: string | null): string {
+  if (m.direction === 'inbound') return 'The customer wrote';
+  if (m.type === 'note') return senderUserId && senderUserId === meId ? 'You added a note' : 'A colleague added a note';
+  return senderUserId && senderUserId === meId ? 'You sent' : 'A colleague replied';
+}
+
 /** The distinct {{placeholders}} of a template body, in order of first use (each needs a parameter). */
 export function placeholdersOf(body: string): string[] {
   return [...new Set([...body.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map((m) => m[0]))];

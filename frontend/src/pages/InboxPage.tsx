@@ -3,8 +3,10 @@ import { useEffect } from 'react';
 import { api } from '../api/client';
 import { isAdmin, useSession } from '../auth/session';
 import { ConnectionBadge } from '../components/ConnectionBadge';
+import { NotificationControl } from '../components/NotificationControl';
 import { navigate } from '../lib/router';
 import { connectRealtime, disconnectRealtime } from '../realtime/connection';
+import { titleFor } from '../realtime/notifications';
 import { useLive } from '../store/live';
 import { ConversationList } from './inbox/ConversationList';
 import { Thread } from './inbox/Thread';
@@ -34,6 +36,13 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     };
   }, [hubUrl, session.userId, queryClient]);
 
+  // The tab's title carries the unread total, so a background tab shows it.
+  const title = useLive((s) => titleFor(s.conversations));
+  useEffect(() => {
+    document.title = title;
+    return () => void (document.title = 'Inbox');
+  }, [title]);
+
   async function logout() {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
     await disconnectRealtime();
@@ -49,6 +58,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         <span className="muted">{session.tenantSlug}</span>
         <ConnectionBadge />
         <span className="spacer" />
+        <NotificationControl />
         {isAdmin(session) && <button className="link" onClick={() => navigate('/admin')}>Admin</button>}
         <span data-testid="me">{session.name}</span>
         <button className="link" onClick={logout}>Sign out</button>

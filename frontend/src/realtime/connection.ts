@@ -4,6 +4,7 @@ import type { EventPage } from '../api/types';
 import { useLive, type Viewer } from '../store/live';
 import { useToasts } from '../store/toasts';
 import { HubEvents } from './events';
+import { notifyOf } from './notifications';
 import { StreamFollower } from './stream';
 
 // The one hub connection of the page: SignalR with automatic reconnect (forever, backing off to 5 s), and after
@@ -67,7 +68,10 @@ async function startConnection() {
 export async function connectRealtime(hubUrl: string, resync: () => void) {
   await disconnectRealtime();
   onResync = resync;
-  const f = (follower = new StreamFollower((name, payload) => useLive.getState().applyEvent(name, payload)));
+  const f = (follower = new StreamFollower((name, payload) => {
+    useLive.getState().applyEvent(name, payload);
+    void notifyOf(name, payload);
+  }));
   const c = (connection = new HubConnectionBuilder()
     .withUrl(hubUrl, { accessTokenFactory: accessToken })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => retryDelays[Math.min(ctx.previousRetryCount, retryDelays.length - 1)] })

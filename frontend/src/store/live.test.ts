@@ -7,7 +7,7 @@ const conversation = (id: string, over: Partial<Conversation> = {}): Conversatio
   id, channelId: 'ch', contactId: 'ct', contactName: 'Ana', contactWaId: '1555', status: 'open',
   lastMessageAt: '2026-12-01T10:00:00Z', lastMessagePreview: 'hi', unreadCount: 0, lastInboundAt: null,
   windowClosesAt: null, windowOpen: false, assigneeId: null, assigneeName: null, priority: 'none', labels: [],
-  snoozedUntil: null, lastActivityAt: '2026-12-01T10:00:00Z', myUnreadCount: 0, ...over,
+  snoozedUntil: null, lastActivityAt: '2026-12-01T10:00:00Z', myUnreadCount: 0, muted: false, ...over,
 });
 
 const message = (id: string, over: Partial<Message> = {}): Message => ({

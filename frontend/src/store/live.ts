@@ -70,10 +70,14 @@ export function byActivity(a: Conversation, b: Conversation): number {
   return x < y ? 1 : x > y ? -1 : a.id < b.id ? 1 : -1;
 }
 
-/** A conversation snapshot from an event has no per-agent count: keep ours (message:new moves it); a
- * conversation new to this client starts from the team's count (nobody has read it). */
+/** A conversation snapshot from an event has no per-agent count or mute: keep ours (message:new moves the count);
+ * a conversation new to this client starts from the team's count (nobody has read it), unmuted. */
 export function withMine(previous: Conversation | undefined, next: Conversation): Conversation {
-  return { ...next, myUnreadCount: next.myUnreadCount ?? previous?.myUnreadCount ?? next.unreadCount };
+  return {
+    ...next,
+    myUnreadCount: next.myUnreadCount ?? previous?.myUnreadCount ?? next.unreadCount,
+    muted: next.muted ?? previous?.muted ?? false,
+  };
 }
 
 const initial = {

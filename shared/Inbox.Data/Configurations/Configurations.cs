@@ -62,6 +62,15 @@ internal sealed class ConversationReadConfiguration : IEntityTypeConfiguration<C
     }
 }
 
+internal sealed class ConversationMuteConfiguration : IEntityTypeConfiguration<ConversationMute>
+{
+    public void Configure(EntityTypeBuilder<ConversationMute> b)
+    {
+        b.ToTable("conversation_mutes");
+        b.HasKey(m => new { m.ConversationId, m.UserId });
+    }
+}
+
 internal sealed class AuthSessionConfiguration : IEntityTypeConfiguration<AuthSession>
 {
     public void Configure(EntityTypeBuilder<AuthSession> b) => b.ToTable("auth_sessions");

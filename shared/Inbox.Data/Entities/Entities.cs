@@ -191,6 +191,15 @@ public sealed class ConversationRead : ITenantOwned
     public DateTimeOffset LastReadAt { get; set; }
 }
 
+/// <summary>An agent muted a conversation: no notification of its new messages for them.</summary>
+public sealed class ConversationMute : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public Guid ConversationId { get; set; }
+    public Guid UserId { get; set; }
+    public DateTimeOffset MutedAt { get; set; }
+}
+
 public sealed class Message : ITenantOwned
 {
     public Guid Id { get; set; }

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiError, newIdempotencyKey } from '../../api/client';
 import type { CannedResponse, Conversation, Message, Template } from '../../api/types';
-import { placeholdersOf, summary, windowState } from '../../format/format';
+import { movedOnBy, placeholdersOf, summary, windowState } from '../../format/format';
 import { stopTyping, typing } from '../../realtime/connection';
 import { useLive } from '../../store/live';
 import { toastError } from '../../store/toasts';
@@ -19,14 +19,28 @@ function useNow(ms: number) {
   return now;
 }
 
-export function Composer({ conversation, replyTo, clearReply }: { conversation: Conversation; replyTo: Message | null; clearReply: () => void }) {
+type Props = {
+  conversation: Conversation;
+  /** The newest message this agent's thread shows: a reply is based on it, and refused (409) if it is no longer the newest. */
+  latestMessageId: string | undefined;
+  replyTo: Message | null;
+  clearReply: () => void;
+};
+
+/** A reply the API refused because the conversation moved on: what the agent had not seen, and the reply waiting. */
+type Collision = { seen: Message; body: Record<string, unknown> };
+
+export function Composer({ conversation, latestMessageId, replyTo, clearReply }: Props) {
   const [mode, setMode] = useState<Mode>('reply');
   const [text, setText] = useState('');
   const [attach, setAttach] = useState<{ type: string; link: string; caption: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [pick, setPick] = useState(0);
+  const [collision, setCollision] = useState<Collision | null>(null);
+  const meId = useLive((st) => st.meId);
   // One key per message being sent: a retry after a network error cannot send it twice.
   const pendingKey = useRef<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
   const now = useNow(15_000);
   const serviceWindow = windowState(conversation.windowClosesAt, now);
 
@@ -41,7 +55,8 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
 
   useEffect(() => () => stopTyping(conversation.id), [conversation.id]);
 
-  async function post(body: Record<string, unknown>) {
+  /** Sends; on "not the latest message" shows what the agent had not seen and keeps the reply for a decision. */
+  async function post(body: Record<string, unknown>): Promise<boolean> {
     pendingKey.current ??= newIdempotencyKey();
     setBusy(true);
     try {
@@ -51,10 +66,19 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
         headers: { 'Idempotency-Key': pendingKey.current },
       });
       pendingKey.current = null;
+      setCollision(null);
       useLive.getState().mergeMessages([message]);
       return true;
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 0)) pendingKey.current = null; // only a lost answer is retried as is
+      if (e instanceof ApiError && e.type === 'urn:inbox:problem:not-latest-message' && typeof e.problem.latestMessageId === 'string') {
+        const seen = await api<Message>(`/api/messages/${e.problem.latestMessageId}`).catch(() => null);
+        if (seen) {
+          useLive.getState().mergeMessages([seen]); // the thread shows it too, even if a live event was missed
+          setCollision({ seen, body });
+          return false;
+        }
+      }
       toastError(e instanceof ApiError && e.type === 'urn:inbox:problem:window-closed' ? new Error('The 24-hour window has closed: send a template.') : e);
       return false;
     } finally {
@@ -62,22 +86,39 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
     }
   }
 
+  /** A reply to the customer is based on the newest message shown; a note is not (it reaches no customer). */
+  const basedOn = () => (latestMessageId ? { basedOnMessageId: latestMessageId } : {});
+
+  /** After a send: an attachment closes its form; a text or note empties the composer. */
+  function sent(body: Record<string, unknown>) {
+    if ('link' in body) {
+      setAttach(null);
+      return;
+    }
+    setText('');
+    clearReply();
+    stopTyping(conversation.id);
+  }
+
   async function send() {
     if (busy) return;
     if (attach) {
       if (!attach.link.trim()) return;
-      const ok = await post({ type: attach.type, link: attach.link.trim(), caption: attach.caption || undefined });
-      if (ok) setAttach(null);
+      const media = { type: attach.type, link: attach.link.trim(), caption: attach.caption || undefined, ...basedOn() };
+      if (await post(media)) sent(media);
       return;
     }
     const body = text.trim();
     if (!body) return;
-    const ok = await post(mode === 'note' ? { type: 'note', text: body } : { type: 'text', text: body, replyToMessageId: replyTo?.id });
-    if (ok) {
-      setText('');
-      clearReply();
-      stopTyping(conversation.id);
-    }
+    const message = mode === 'note' ? { type: 'note', text: body } : { type: 'text', text: body, replyToMessageId: replyTo?.id, ...basedOn() };
+    if (await post(message)) sent(message);
+  }
+
+  /** The agent read what they had missed and sends the same reply, now based on it. */
+  async function sendAnyway() {
+    if (!collision || busy) return;
+    const again = { ...collision.body, basedOnMessageId: collision.seen.id };
+    if (await post(again)) sent(again);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -114,6 +155,16 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
       {replyTo && mode === 'reply' && (
         <div className="replying">Replying to: <span className="quote">{summary(replyTo)}</span> <button className="link" onClick={clearReply}>✕</button></div>
       )}
+      {collision && (
+        <div className="collision" role="alert" data-testid="collision">
+          <div><strong>{movedOnBy(collision.seen, meId, collision.seen.senderUserId)}</strong> while you were writing:</div>
+          <div className="quote" data-testid="collision-message">{summary(collision.seen)}</div>
+          <div className="compose-row">
+            <button onClick={sendAnyway} disabled={busy} data-testid="send-anyway">Send anyway</button>
+            <button className="link" onClick={() => { setCollision(null); input.current?.focus(); }} data-testid="edit-reply">Edit my reply</button>
+          </div>
+        </div>
+      )}
       {closed ? (
         <TemplatePicker onSend={(t, components) => post({ type: 'template', template: { name: t.name, language: t.language, components } })} busy={busy} />
       ) : attach && mode === 'reply' ? (
@@ -142,11 +193,12 @@ export function Composer({ conversation, replyTo, clearReply }: { conversation: 
                 ))}
               </ul>
             )}
-            <textarea rows={2} value={text} data-testid="composer"
+            <textarea ref={input} rows={2} value={text} data-testid="composer"
               placeholder={mode === 'note' ? 'A note only your team sees' : 'Type a reply — Enter sends, Shift+Enter for a new line, / for canned responses'}
               onChange={(e) => {
                 setText(e.target.value);
                 setPick(0);
+                setCollision(null); // editing the reply: the next send is checked again
                 if (e.target.value) typing(conversation.id, mode === 'note');
                 else stopTyping(conversation.id);
               }}

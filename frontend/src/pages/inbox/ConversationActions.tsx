@@ -23,7 +23,7 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
   async function change(path: string, method: string, body?: unknown) {
     try {
       const next = await api<Conversation>(`/api/conversations/${c.id}${path}`, { method, body });
-      useLive.getState().mergeConversations([{ ...next, myUnreadCount: next.myUnreadCount ?? c.myUnreadCount }]);
+      useLive.getState().mergeConversations([{ ...next, myUnreadCount: next.myUnreadCount ?? c.myUnreadCount, muted: next.muted ?? c.muted }]);
     } catch (e) {
       toastError(e);
     }
@@ -53,6 +53,11 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
       <select aria-label="Priority" value={c.priority} onChange={(e) => change('/priority', 'PUT', { priority: e.target.value })}>
         {['none', 'low', 'medium', 'high', 'urgent'].map((p) => <option key={p} value={p}>{p === 'none' ? 'No priority' : p}</option>)}
       </select>
+      <button className="link" data-testid="mute" aria-pressed={!!c.muted}
+        title={c.muted ? 'You get notifications of this conversation again' : 'No notifications of this conversation for you'}
+        onClick={() => change('/mute', c.muted ? 'DELETE' : 'PUT')}>
+        {c.muted ? '🔕 Muted' : 'Mute'}
+      </button>
       <span className="labels">
         {c.labels?.map((l) => (
           <span key={l} className="label">{l} <button className="link" aria-label={`Remove ${l}`} onClick={() => change(`/labels/${encodeURIComponent(l)}`, 'DELETE')}>×</button></span>

@@ -136,7 +136,7 @@ export function Thread({ id }: { id: string }) {
       <div className="typing-line" data-testid="thread-typing">
         {typists.map((t) => `${t.userName} is ${t.isPrivate ? 'writing a note' : 'typing'}…`).join(' · ')}
       </div>
-      <Composer conversation={conversation} replyTo={replyTo} clearReply={() => setReplyTo(null)} />
+      <Composer conversation={conversation} latestMessageId={messages.at(-1)?.id} replyTo={replyTo} clearReply={() => setReplyTo(null)} />
     </section>
   );
 }
