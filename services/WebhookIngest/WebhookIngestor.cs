@@ -125,7 +125,7 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         await using var batch = new NpgsqlBatch(connection);
         foreach (var (tenantId, rows) in outbox)
         {
-            batch.BatchCommands.Add(new("select set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenantId.ToString() } } });
+            batch.BatchCommands.Add(TenantSql.SetTenantInBatch(tenantId));
             batch.BatchCommands.Add(OutboxInsert(tenantId, rows));
         }
         foreach (var envelope in envelopes)

@@ -28,17 +28,3 @@ internal sealed class TenantConnectionInterceptor(TenantContext tenant) : DbConn
     private NpgsqlCommand SetTenantCommand(NpgsqlConnection connection) =>
         TenantSql.SetTenant(connection, tenant.TenantId, transactionLocal: false);
 }
-
-/// <summary>The one place that tells PostgreSQL which tenant a connection or transaction acts for.</summary>
-public static class TenantSql
-{
-    public static NpgsqlCommand SetTenant(NpgsqlConnection connection, Guid? tenantId, bool transactionLocal) =>
-        new("select set_config('app.tenant_id', $1, $2)", connection)
-        {
-            Parameters =
-            {
-                new() { Value = tenantId?.ToString() ?? "" },
-                new() { Value = transactionLocal },
-            },
-        };
-}

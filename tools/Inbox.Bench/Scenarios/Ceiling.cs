@@ -87,7 +87,7 @@ public static class Ceiling
         {
             BatchCommands =
             {
-                new("select set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenant.Id.ToString() } } },
+                TenantSql.SetTenantInBatch(tenant.Id),
                 new("""
                     select conversation_id, contact_id from ingest_inbound_message(
                         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
