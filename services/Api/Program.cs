@@ -37,7 +37,7 @@ app.UseTenantFromClaims();
 app.UseAuthorization();
 app.UseRateLimiter();       // after authentication: the per-user and per-tenant buckets need the token's claims
 app.MapInboxOpenApi();      // /openapi/v1.json and the Swagger UI at /swagger
-app.MapInboxHealth();
+app.MapInboxHealthAndMetrics();
 app.MapAuthApi();
 app.MapConversationsApi();
 app.MapMuteApi();           // per agent: no notifications of a conversation

@@ -50,12 +50,15 @@ public sealed class HubFanout : IDisposable
     {
         if (!_groups.TryGetValue(group, out var members)) return;
         SerializedHubMessage? message = null;
+        var delivered = 0;
         foreach (var (connectionId, outbox) in members)
         {
             if (exceptConnectionId is not null && string.Equals(connectionId, exceptConnectionId, StringComparison.Ordinal)) continue;
             message ??= new SerializedHubMessage(new InvocationMessage(eventName, [payload]));
             outbox.Send(message);
+            delivered++;
         }
+        RealtimeTelemetry.Delivered(eventName, delivered);
     }
 
     // Membership, kept in step with SignalR's own by FanoutLifetimeManager. Changes are rare next to pushes: one lock.

@@ -37,11 +37,19 @@ public sealed class LocalConnections
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _connections = new();
 
-    public void Add(AgentConnection connection) => _connections[connection.Context.ConnectionId] = connection;
+    public void Add(AgentConnection connection)
+    {
+        if (_connections.TryAdd(connection.Context.ConnectionId, connection)) RealtimeTelemetry.Connected();
+    }
 
     public AgentConnection? Get(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
-    public AgentConnection? Remove(string connectionId) => _connections.TryRemove(connectionId, out var c) ? c : null;
+    public AgentConnection? Remove(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection)) return null;
+        RealtimeTelemetry.Disconnected();
+        return connection;
+    }
 
     public IEnumerable<AgentConnection> All => _connections.Values;
 

@@ -12,6 +12,6 @@ var app = builder.Build();
 app.UseCors();              // the web inbox connects from the Api's origin
 app.UseAuthentication();
 app.UseAuthorization();
-app.MapInboxHealth();
+app.MapInboxHealthAndMetrics();
 app.MapRealtimeHub();
 app.Run();

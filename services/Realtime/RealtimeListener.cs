@@ -44,6 +44,7 @@ public sealed class TenantStreamConsumer(HubFanout fanout, TenantContext tenant,
             logger.LogWarning("Dropped a stream batch: its tenant does not match its bus header");
             return Task.CompletedTask;
         }
+        using var push = RealtimeTelemetry.StartPush(context.Message.Events.Count); // in the trace the batch came with
         foreach (var (messageType, @event) in context.Message.Events)
         {
             if (!NamesTenant(@event, tenantId))

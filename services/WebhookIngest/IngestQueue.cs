@@ -84,6 +84,7 @@ public sealed class IngestQueue(IngestSettings settings, IServiceScopeFactory sc
     /// <summary>Runs to the end even if the requests went away: what Meta sent is stored once it was taken.</summary>
     private async Task StoreAsync(List<Pending> group)
     {
+        using var span = IngestTelemetry.StartCommit(group.Select(p => p.Envelope)); // the webhooks' trace, where traced
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<WebhookIngestor>()
             .StoreAsync(group.Select(p => p.Envelope).ToList(), CancellationToken.None);

@@ -11,13 +11,18 @@ namespace Inbox.WebhookIngest;
 /// <summary>
 /// What the changes of one ingest transaction share: the connection, the tenant it is set to (switched only when a
 /// change belongs to another tenant), the numbers resolved so far, and each tenant's events and touched
-/// conversations, whose list rows are read once at the end (<see cref="OutboxAsync"/>).
+/// conversations, whose list rows are read once at the end (<see cref="OutboxAsync"/>). Each event keeps the trace of
+/// the webhook that caused it (<see cref="TraceParent"/>, set per envelope), for its outbox row.
 /// </summary>
 internal sealed class IngestSession(NpgsqlConnection connection, TenantContext tenant)
 {
     private readonly Dictionary<string, (Guid ChannelId, Guid TenantId, bool Active)?> _numbers = [];
-    private readonly Dictionary<Guid, (List<object> Events, HashSet<Guid> Touched)> _tenants = [];
+    private readonly Dictionary<Guid, (List<(object Event, string? TraceParent)> Events, HashSet<Guid> Touched)> _tenants = [];
+    private readonly Dictionary<Guid, string> _touchedIn = []; // conversation → the traced webhook that last touched it
     private Guid? _connectionTenant;
+
+    /// <summary>The traceparent of the envelope being ingested (null when it is not traced).</summary>
+    public string? TraceParent { get; set; }
 
     public NpgsqlConnection Connection => connection;
 
@@ -42,9 +47,13 @@ internal sealed class IngestSession(NpgsqlConnection connection, TenantContext t
         _connectionTenant = tenantId;
     }
 
-    public void AddEvent(Guid tenantId, object @event) => For(tenantId).Events.Add(@event);
+    public void AddEvent(Guid tenantId, object @event) => For(tenantId).Events.Add((@event, TraceParent));
 
-    public void Touched(Guid tenantId, Guid conversationId) => For(tenantId).Touched.Add(conversationId);
+    public void Touched(Guid tenantId, Guid conversationId)
+    {
+        For(tenantId).Touched.Add(conversationId);
+        if (TraceParent is not null) _touchedIn[conversationId] = TraceParent;
+    }
 
     /// <summary>
     /// Every tenant's events as outbox rows, each followed by the conversation:updated of every conversation it
@@ -60,14 +69,21 @@ internal sealed class IngestSession(NpgsqlConnection connection, TenantContext t
             {
                 await UseTenantAsync(tenantId, cancellationToken);
                 foreach (var conversation in await Snapshots.ConversationsAsync(db, touched, cancellationToken))
-                    events.Add(new ConversationUpdated(tenantId, conversation));
+                    events.Add((new ConversationUpdated(tenantId, conversation), _touchedIn.GetValueOrDefault(conversation.Id)));
             }
-            if (events.Count > 0) outbox.Add((tenantId, events.Select(e => OutboxEvents.Create(tenantId, e)).ToList()));
+            if (events.Count > 0) outbox.Add((tenantId, events.Select(e => Row(tenantId, e.Event, e.TraceParent)).ToList()));
         }
         return outbox;
     }
 
-    private (List<object> Events, HashSet<Guid> Touched) For(Guid tenantId)
+    private static OutboxMessage Row(Guid tenantId, object @event, string? traceParent)
+    {
+        var row = OutboxEvents.Create(tenantId, @event);
+        row.TraceParent = traceParent; // the webhook's, not this commit loop's
+        return row;
+    }
+
+    private (List<(object Event, string? TraceParent)> Events, HashSet<Guid> Touched) For(Guid tenantId)
     {
         if (!_tenants.TryGetValue(tenantId, out var entry)) _tenants[tenantId] = entry = ([], []);
         return entry;

@@ -21,6 +21,6 @@ builder.Services.AddSingleton<SourceFailures>();        // addresses that keep f
 builder.Services.AddScoped<LedgerReplay>();
 
 var app = builder.Build();
-app.MapInboxHealth();
+app.MapInboxHealthAndMetrics();
 app.MapWebhookApi();
 app.Run();

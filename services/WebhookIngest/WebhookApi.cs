@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -43,33 +44,36 @@ public static class WebhookApi
     /// The signature header's form and the declared length before the body (<see cref="WebhookBody"/>), then the
     /// raw bytes (the signature covers them exactly), then the signature, then one transaction for the whole batch.
     /// 200 only after the commit; a database failure is 503 so Meta retries. An address that keeps failing the
-    /// signature check gets 429 (<see cref="SourceFailures"/>).
+    /// signature check gets 429 (<see cref="SourceFailures"/>). Every answer is counted by its outcome (<see cref="IngestTelemetry"/>).
     /// </summary>
     private static async Task<IResult> Receive(
         HttpRequest request, WebhookAuthentication authentication, SourceFailures failures, IngestQueue queue, WebhookIngestor ingestor,
         OutboxSignal outbox, ChannelHealthRecorder health, ILogger<WebhookIngestor> logger, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var source = ClientAddress.Of(request.HttpContext);
         var signature = request.Headers[WebhookSignature.HeaderName].ToString();
         if (!WebhookSignature.IsWellFormed(signature))
-            return failures.Blocked(source) is { } blocked ? TooManyFailures(request, blocked) : SignatureFailed(failures, source);
+            return failures.Blocked(source) is { } blocked
+                ? IngestTelemetry.Answered(TooManyFailures(request, blocked), "rate_limited", started)
+                : IngestTelemetry.Answered(SignatureFailed(failures, source), "signature_invalid", started);
 
         var body = await WebhookBody.ReadAsync(request, cancellationToken);
         if (body is null)
-            return TypedResults.Problem($"The body exceeds {WebhookSettings.MaxBodyBytes} bytes.",
-                statusCode: StatusCodes.Status413PayloadTooLarge);
+            return IngestTelemetry.Answered(TypedResults.Problem($"The body exceeds {WebhookSettings.MaxBodyBytes} bytes.",
+                statusCode: StatusCodes.Status413PayloadTooLarge), "too_large", started);
 
         var scope = authentication.SignedByDeployment(body, signature) ? SignatureScope.AnyNumber : null;
         if (scope is null)
         {
-            if (failures.Blocked(source) is { } blocked) return TooManyFailures(request, blocked);
+            if (failures.Blocked(source) is { } blocked) return IngestTelemetry.Answered(TooManyFailures(request, blocked), "rate_limited", started);
             scope = await authentication.SignedByOwnAppsAsync(body, signature, cancellationToken);
         }
         if (scope is null)
         {
             // Untrusted body: its numbers only count the failure against them; nothing is stored.
             await health.SignatureFailedAsync(NamedNumbers.ForHealth(NamedNumbers.All(body)), cancellationToken);
-            return SignatureFailed(failures, source);
+            return IngestTelemetry.Answered(SignatureFailed(failures, source), "signature_invalid", started);
         }
 
         JsonDocument document;
@@ -79,7 +83,8 @@ public static class WebhookApi
         }
         catch (JsonException)
         {
-            return await StoreUnreadableAsync(ingestor, body, signature, logger, cancellationToken);
+            var unreadable = await StoreUnreadableAsync(ingestor, body, signature, logger, cancellationToken);
+            return IngestTelemetry.Answered(unreadable, unreadable is ProblemHttpResult { StatusCode: 400 } ? "not_json" : "not_stored", started);
         }
         try
         {
@@ -89,16 +94,17 @@ public static class WebhookApi
                     is not { } report)
                 {
                     request.HttpContext.Response.Headers.RetryAfter = "1";
-                    return TypedResults.Problem("Too many webhooks at once; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+                    return IngestTelemetry.Answered(TypedResults.Problem("Too many webhooks at once; retry later.",
+                        statusCode: StatusCodes.Status503ServiceUnavailable), "overloaded", started);
                 }
                 if (report.HasEvents) outbox.Notify();
                 await health.WebhookSeenAsync(document.RootElement, cancellationToken);
-                return TypedResults.Ok(new { received = true });
+                return IngestTelemetry.Answered(TypedResults.Ok(new { received = true }), report.Outcome, started);
             }
         }
         catch (Exception ex) when (IsStoreFailure(ex))
         {
-            return NotStored(ex, logger);
+            return IngestTelemetry.Answered(NotStored(ex, logger), "not_stored", started);
         }
     }
 

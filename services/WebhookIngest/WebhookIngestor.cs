@@ -38,6 +38,9 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         /// </summary>
         public string LockOrder { get; } = LockOrderOf(root);
 
+        /// <summary>The trace of the request that brought it (null unless sampled): its events are published in it.</summary>
+        public string? TraceParent { get; } = OutboxTelemetry.CurrentTraceParent();
+
         internal byte[]? Body { get; } = body;
         internal string? Signature { get; } = signature;
         internal long? LedgerId { get; } = ledgerId;
@@ -101,6 +104,7 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
         foreach (var envelope in envelopes.OrderBy(e => e.LockOrder, StringComparer.Ordinal))
         {
             envelope.Report = new IngestReport();
+            session.TraceParent = envelope.TraceParent;
             try
             {
                 foreach (var change in WebhookEnvelope.Changes(envelope.Root))
@@ -152,9 +156,9 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
     private static NpgsqlParameter Detail(IngestReport report) => new() { Value = report.ToJson(), NpgsqlDbType = NpgsqlDbType.Jsonb };
 
     private static NpgsqlBatchCommand OutboxInsert(Guid tenantId, IReadOnlyList<OutboxMessage> rows) => new("""
-        insert into outbox (tenant_id, message_type, payload, streamed, conversation_id)
-        select $1, t, p::jsonb, s, c
-        from unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[]) with ordinality as u(t, p, s, c, n)
+        insert into outbox (tenant_id, message_type, payload, streamed, conversation_id, trace_parent)
+        select $1, t, p::jsonb, s, c, tp
+        from unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[], $6::text[]) with ordinality as u(t, p, s, c, tp, n)
         order by n
         """)
     {
@@ -165,6 +169,7 @@ public sealed class WebhookIngestor(NpgsqlDataSource dataSource, ILogger<Webhook
             new() { Value = rows.Select(r => r.Payload).ToArray() },
             new() { Value = rows.Select(r => r.Streamed).ToArray() },
             new() { Value = rows.Select(r => r.ConversationId).ToArray() },
+            new() { Value = rows.Select(r => r.TraceParent).ToArray() },
         },
     };
 }

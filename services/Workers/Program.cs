@@ -18,5 +18,5 @@ builder.AddMediaDownloads();
 builder.AddInboxJobs();
 
 var app = builder.Build();
-app.MapInboxHealth();
+app.MapInboxHealthAndMetrics();
 app.Run();

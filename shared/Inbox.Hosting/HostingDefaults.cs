@@ -12,7 +12,7 @@ namespace Inbox.Hosting;
 
 public static class HostingDefaults
 {
-    /// <summary>What every service has: JSON logs, problem details, health checks and the database.</summary>
+    /// <summary>What every service has: JSON logs, problem details, health checks, the database and telemetry.</summary>
     public static WebApplicationBuilder AddInboxDefaults(this WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
@@ -25,12 +25,17 @@ public static class HostingDefaults
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddInboxData(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.AddInboxTelemetry();
         return builder;
     }
 
-    /// <summary>/health/live (the process answers), /health/ready (it can do its work), /health (everything, with detail).</summary>
-    public static WebApplication MapInboxHealth(this WebApplication app)
+    /// <summary>
+    /// /health/live (the process answers), /health/ready (it can do its work), /health (everything, with detail), and
+    /// /metrics (<see cref="Telemetry.MapInboxMetrics"/>).
+    /// </summary>
+    public static WebApplication MapInboxHealthAndMetrics(this WebApplication app)
     {
+        app.MapInboxMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteDetail });

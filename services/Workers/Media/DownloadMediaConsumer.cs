@@ -47,6 +47,7 @@ public sealed class DownloadMediaConsumer(
             file.FileSize = bytes.Length;
             file.Attempts = context.GetRetryAttempt() + 1;
             await FinishAsync(file, MediaStatuses.Ready, null, cancellationToken);
+            WorkerMetrics.MediaDownload("ready");
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested) // not this worker stopping
         {
@@ -64,12 +65,14 @@ public sealed class DownloadMediaConsumer(
                 file.UpdatedAt = DateTimeOffset.UtcNow;
                 await db.SaveChangesAsync(cancellationToken);
                 logger.LogWarning(ex, "Media {MediaFileId} attempt {Attempt} failed; retrying", file.Id, attempt);
+                WorkerMetrics.MediaDownload("retry");
                 // The consumer definition's retry policy tries again, with back-off.
                 if (ReferenceEquals(ex, exception)) throw;
                 throw ex;
             }
             logger.LogWarning(ex, "Media {MediaFileId} failed for good after {Attempt} attempts", file.Id, attempt);
             await FinishAsync(file, MediaStatuses.Failed, ex.Message, cancellationToken);
+            WorkerMetrics.MediaDownload("failed");
         }
     }
 

@@ -126,6 +126,7 @@ public sealed class SendWhatsAppMessageConsumer(
 
     private Task FailAsync(Message message, GraphApiException error, CancellationToken cancellationToken)
     {
+        WorkerMetrics.SendFailed(error.Code);
         var now = DateTimeOffset.UtcNow;
         return db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
         {

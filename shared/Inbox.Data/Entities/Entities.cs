@@ -400,4 +400,7 @@ public sealed class OutboxMessage : ITenantOwned
     public Guid? ConversationId { get; set; }
     public long? Position { get; set; }
     public long? Sequence { get; set; }
+
+    /// <summary>The W3C traceparent of the work that wrote it, when that was traced: the relay publishes in that trace.</summary>
+    public string? TraceParent { get; set; }
 }

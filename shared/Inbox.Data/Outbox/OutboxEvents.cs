@@ -18,6 +18,7 @@ public static class OutboxEvents
         CreatedAt = DateTimeOffset.UtcNow,
         Streamed = @event is StreamEvent,
         ConversationId = (@event as StreamEvent)?.ConversationId,
+        TraceParent = OutboxTelemetry.CurrentTraceParent(),
     };
 
     /// <summary>Contracts are defined once, in Inbox.Contracts; a row names one of them.</summary>

@@ -24,7 +24,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
     private sealed record Row(long Id, Guid TenantId, string Type, string Payload, bool Streamed, Guid? ConversationId,
-        long? Position, long? Sequence, long RelayOrder);
+        long? Position, long? Sequence, long RelayOrder, DateTimeOffset CreatedAt, string? TraceParent);
 
     /// <summary>
     /// Publishes rows until none is left (with <paramref name="minAge"/>, only once some row has waited that long);
@@ -62,6 +62,8 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
             var rows = await StepAsync(connection, publishedThrough, minAge, cancellationToken);
             if (rows.Count == 0) return total; // that step also marked the last batch
             await PublishAsync(rows, cancellationToken);
+            var now = DateTimeOffset.UtcNow; // created_at is the database's now(): wall clocks, not a test's TimeProvider
+            foreach (var row in rows) OutboxTelemetry.RecordPublished(row.CreatedAt, now);
             publishedThrough = rows[^1].RelayOrder; // rows come in relay order
             total += rows.Count;
             logger.LogDebug("Published {Count} outbox rows", rows.Count);
@@ -76,7 +78,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
             select id, tenant_id, message_type,
                    (case when streamed then payload || jsonb_build_object('position', stream_position, 'sequence', stream_sequence)
                          else payload end)::text,
-                   streamed, conversation_id, stream_position, stream_sequence, relay_order
+                   streamed, conversation_id, stream_position, stream_sequence, relay_order, created_at, trace_parent
             from outbox_relay_step($1, $2, $3)
             """, connection);
         step.Parameters.Add(new() { Value = (object?)publishedThrough ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
@@ -86,11 +88,15 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
         while (await reader.ReadAsync(cancellationToken))
             rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
                 reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetInt64(8)));
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetInt64(8), reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
         return rows;
     }
 
-    /// <summary>Each tenant's stream events as one message, commands one by one; all awaited together.</summary>
+    /// <summary>
+    /// Each tenant's stream events as one message (in the trace of its first traced row), commands one by one; all
+    /// awaited together.
+    /// </summary>
     private async Task PublishAsync(List<Row> rows, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -100,22 +106,35 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
             var events = tenantRows.OrderBy(r => r.Position).Select(r => new TenantStreamBatch.Item(r.Type,
                 new StreamedEvent(r.Position!.Value, r.Sequence, r.ConversationId, HubEvents.NameOf(OutboxEvents.ResolveType(r.Type)),
                     JsonSerializer.Deserialize<JsonElement>(r.Payload)))).ToList();
-            return PublishAsync(new TenantStreamBatch(tenantRows.Key, events), typeof(TenantStreamBatch), tenantRows.First(), timeout.Token);
+            var first = tenantRows.First();
+            return PublishAsync(new TenantStreamBatch(tenantRows.Key, events), typeof(TenantStreamBatch), first.Id, first.TenantId,
+                tenantRows.FirstOrDefault(r => r.TraceParent is not null)?.TraceParent, timeout.Token);
         });
         var commands = rows.Where(r => !r.Streamed).Select(r =>
         {
             var type = OutboxEvents.ResolveType(r.Type);
-            return PublishAsync(JsonSerializer.Deserialize(r.Payload, type, OutboxEvents.Json)!, type, r, timeout.Token);
+            return PublishAsync(JsonSerializer.Deserialize(r.Payload, type, OutboxEvents.Json)!, type, r.Id, r.TenantId, r.TraceParent, timeout.Token);
         });
         await Task.WhenAll(streams.Concat(commands));
     }
 
-    private Task PublishAsync(object message, Type type, Row row, CancellationToken cancellationToken) =>
-        bus.Publish(message, type, context =>
+    private Task PublishAsync(object message, Type type, long outboxId, Guid tenantId, string? traceParent, CancellationToken cancellationToken)
+    {
+        return OutboxTelemetry.Traces(traceParent) ? PublishInTraceAsync() : Publish(); // untraced: no extra await
+
+        Task Publish() => bus.Publish(message, type, context =>
         {
-            context.MessageId = MessageIdFor(row.Id);
-            context.Headers.Set(TenantHeader.Name, row.TenantId.ToString());
+            context.MessageId = MessageIdFor(outboxId);
+            context.Headers.Set(TenantHeader.Name, tenantId.ToString());
         }, cancellationToken);
+
+        // The span is Activity.Current for this publish only: an async method's changes to it stay inside.
+        async Task PublishInTraceAsync()
+        {
+            using var span = OutboxTelemetry.StartPublish(traceParent!);
+            await Publish();
+        }
+    }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, long key, CancellationToken cancellationToken)
     {

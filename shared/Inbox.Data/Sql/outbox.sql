@@ -15,11 +15,13 @@ $$;
 -- (1) the previous step's rows, confirmed by the broker, are published through p_published_through;
 -- (2) committed events not numbered yet get, in publish_order, their tenant's next positions and their
 -- conversation's next sequences, and every row a relay_order to match; (3) the next rows to publish come back
--- in relay_order, each tenant's in position order. With p_min_age (the safety sweep), rows are returned only
--- when one has waited that long.
+-- in relay_order, each tenant's in position order, with when each was written (the relay measures the lag) and
+-- its writer's traceparent (the trace goes on through the bus). With p_min_age (the safety sweep), rows are
+-- returned only when one has waited that long.
 create or replace function outbox_relay_step(p_published_through bigint, p_limit integer, p_min_age interval)
     returns table (id bigint, tenant_id uuid, message_type text, payload jsonb, streamed boolean,
-                   conversation_id uuid, stream_position bigint, stream_sequence bigint, relay_order bigint)
+                   conversation_id uuid, stream_position bigint, stream_sequence bigint, relay_order bigint,
+                   created_at timestamptz, trace_parent text)
     language plpgsql volatile security definer set search_path = public, pg_temp as
 $$
 #variable_conflict use_column
@@ -89,7 +91,7 @@ begin
     end if;
     return query
         select o.id, o.tenant_id, o.message_type, o.payload, o.streamed, o.conversation_id, o.position, o.sequence,
-               o.relay_order
+               o.relay_order, o.created_at, o.trace_parent
         from outbox o
         where o.relay_order > v_published
         order by o.relay_order
