@@ -1,5 +1,7 @@
 -- Run once by the postgres image on an empty data volume (docker-compose.yml mounts it into
--- /docker-entrypoint-initdb.d). Creates the same roles as bootstrap_roles in ./inbox:
+-- /docker-entrypoint-initdb.d), and by the integration tests in their PostgreSQL container
+-- (tests/Inbox.Tests.Integration/Infrastructure/TestDatabase.cs, which then sets passwords of its own).
+-- Creates the same roles as bootstrap_roles in ./inbox:
 --   inbox_owner   runs the migrations and owns the tables
 --   inbox_app     what the services connect as; bound by row-level security
 --   inbox_system  owns the SECURITY DEFINER lookup functions; bypasses RLS, cannot log in

@@ -14,7 +14,7 @@ using Npgsql;
 namespace Inbox.Tests.Integration.Infrastructure;
 
 /// <summary>
-/// The whole product for the tests: migrations applied to the real database, then Api, WebhookIngest, Realtime and
+/// The whole product for the tests: migrations applied to the real database (<see cref="TestDatabase"/>), then Api, WebhookIngest, Realtime and
 /// Workers started once and shared. Tests isolate themselves by creating their own tenants.
 /// </summary>
 public sealed class InboxStack : IAsyncLifetime
@@ -58,12 +58,14 @@ public sealed class InboxStack : IAsyncLifetime
     /// <summary>Workers call the simulator's Graph API; media downloads retry twice, quickly; the sweeps of abandoned
     /// sends and downloads and the retention job run every second (retention in batches of 2).</summary>
     public ServiceHost<OutboxSweepJob> Workers { get; private set; } = null!;
-    public NpgsqlDataSource Database { get; } = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
+    public NpgsqlDataSource Database { get; private set; } = null!;
 
     private ServiceProvider _provisioning = null!;
 
     public async Task InitializeAsync()
     {
+        await TestDatabase.StartAsync();
+        Database = NpgsqlDataSource.Create(TestSettings.AppConnectionString);
         await DatabaseMigrator.MigrateAsync(TestSettings.OwnerConnectionString);
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         _provisioning = new ServiceCollection().AddInboxData(configuration).AddScoped<TenantProvisioner>().BuildServiceProvider();
@@ -166,6 +168,7 @@ public sealed class InboxStack : IAsyncLifetime
         await Api.DisposeAsync();
         await _provisioning.DisposeAsync();
         await Database.DisposeAsync();
+        await TestDatabase.StopAsync(); // the stack's collection holds every integration test: nothing uses it after this
     }
 }
 

@@ -1,8 +1,9 @@
 namespace Inbox.Tests.Integration.Infrastructure;
 
 /// <summary>
-/// Where the real PostgreSQL and RabbitMQ are. `./inbox test` exports these (a fresh inbox_test database and
-/// an inbox-test virtual host); running the tests any other way must provide them too.
+/// Where the real PostgreSQL and RabbitMQ are. `./inbox test` exports these (an inbox-test virtual host and, without
+/// a database container, a fresh inbox_test database); running the tests any other way must provide them too. The
+/// connection strings are read after <see cref="TestDatabase.StartAsync"/>, which sets them for a container.
 /// </summary>
 public static class TestSettings
 {
