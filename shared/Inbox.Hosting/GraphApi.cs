@@ -1,28 +1,18 @@
 using Inbox.WhatsApp;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Inbox.Hosting;
 
 public static class GraphApi
 {
     /// <summary>
-    /// The typed Graph API client (WhatsApp:GraphBaseUrl, WhatsApp:GraphVersion): Workers send and fetch media with
-    /// it, the Api proves numbers with it.
+    /// The Graph API client (<see cref="IGraphApi"/>, Refit, with retries keyed on Meta's error codes) and the media
+    /// downloader (WhatsApp:GraphBaseUrl, WhatsApp:GraphVersion): Workers send and fetch media with them, the Api
+    /// proves numbers.
     /// </summary>
     public static WebApplicationBuilder AddGraphApi(this WebApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        if (builder.Services.Any(s => s.ServiceType == typeof(GraphApiOptions))) return builder;
-        builder.Services.AddSingleton(new GraphApiOptions(
-            configuration["WhatsApp:GraphBaseUrl"] ?? "https://graph.facebook.com",
-            configuration["WhatsApp:GraphVersion"] ?? "v24.0"));
-        builder.Services.AddHttpClient<IGraphApiClient, GraphApiClient>(http =>
-        {
-            http.Timeout = TimeSpan.FromSeconds(60);
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("Inbox/1.0"); // Meta refuses media downloads without one
-        });
+        builder.Services.AddGraphApi(builder.Configuration);
         return builder;
     }
 }

@@ -171,6 +171,26 @@ public sealed class OutboundTests(InboxStack stack)
     }
 
     [Fact]
+    public async Task A_send_that_timed_out_is_not_sent_again_and_WhatsApps_status_webhook_settles_it()
+    {
+        var chat = await ChatAsync();
+        await using var _ = chat.Hub;
+        // Meta answers only after the attempt's timeout (5 s here), and takes the message anyway. A second slow answer
+        // is planned too: a retry after the timeout would take it, and reach the customer twice.
+        await stack.Simulator.DelayNextSendsAsync(chat.Agent.Tenant.PhoneNumberId, TimeSpan.FromSeconds(7), count: 2);
+
+        var id = (await chat.Agent.SendMessageAsync(chat.Conversation, new { type = "text", text = "slow but sure" })).GetProperty("id").GetGuid();
+
+        var unknown = await chat.Hub.WaitForAsync(HubEvents.MessageStatus,
+            e => e.GetProperty("messageId").GetGuid() == id && e.GetProperty("errorTitle").GetString() is { Length: > 0 }, Timeout);
+        Assert.Equal("queued", unknown.GetProperty("status").GetString());
+        Assert.StartsWith("No answer from WhatsApp", unknown.GetProperty("errorTitle").GetString());
+        await StatusAsync(chat, id, "delivered"); // the status webhooks name the message: WebhookIngest assigns the wamid
+        Assert.Single(await stack.Simulator.SendsToAsync(chat.Customer));
+        Assert.Equal(1, await stack.Simulator.PendingFailuresAsync(chat.Agent.Tenant.PhoneNumberId));
+    }
+
+    [Fact]
     public async Task A_failure_WhatsApp_reports_after_accepting_arrives_as_a_failed_status()
     {
         var chat = await ChatAsync();

@@ -15,6 +15,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
     private readonly ConcurrentQueue<AcceptedSend> _sendOrder = new();
     private readonly ConcurrentDictionary<int, int> _rejected = new();
     private long _readMarks;
+    private long _typingIndicators;
     private long _posts;
 
     /// <summary>One update carried by webhooks: kind "message" (inbound, id = its wamid) or "status" (id = the send's wamid).</summary>
@@ -123,7 +124,11 @@ public sealed class DeliveryLedger(TimeProvider clock)
 
     public void RecordRejected(int code) => _rejected.AddOrUpdate(code, 1, (_, n) => n + 1);
 
-    public void RecordReadMark() => Interlocked.Increment(ref _readMarks);
+    public void RecordReadMark(bool typingIndicator)
+    {
+        Interlocked.Increment(ref _readMarks);
+        if (typingIndicator) Interlocked.Increment(ref _typingIndicators);
+    }
 
     public void Clear()
     {
@@ -133,6 +138,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
         _sendOrder.Clear();
         _rejected.Clear();
         Interlocked.Exchange(ref _readMarks, 0);
+        Interlocked.Exchange(ref _typingIndicators, 0);
         Interlocked.Exchange(ref _posts, 0);
     }
 
@@ -166,6 +172,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
                     rejected = _rejected.ToDictionary(r => r.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Value),
                 },
                 readMarks = Interlocked.Read(ref _readMarks),
+                typingIndicators = Interlocked.Read(ref _typingIndicators),
             },
             inbound = withItems ? items.Where(i => i.Kind == "message").Select(Describe).ToList() : null,
             statuses = withItems ? items.Where(i => i.Kind == "status").Select(Describe).ToList() : null,

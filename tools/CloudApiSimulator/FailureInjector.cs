@@ -3,8 +3,8 @@ namespace Inbox.CloudApiSimulator;
 /// <summary>
 /// "Make the next N sends fail with code C": a queue of failure plans, consumed one send at a time (first matching
 /// plan first). Codes Meta reports after accepting a send (131047, 131026, …) are accepted and then fail with a
-/// `failed` status webhook; all others are answered at once with the Graph error envelope. A media plan may also
-/// hold its answer back (Delay), to play a slow or hanging Meta.
+/// `failed` status webhook; all others are answered at once with the Graph error envelope. A send or media plan may
+/// also hold its answer back (Delay), to play a slow or hanging Meta.
 /// </summary>
 public sealed class FailureInjector
 {
@@ -25,7 +25,10 @@ public sealed class FailureInjector
         /// <summary>What fails: "send" (POST …/messages, the default), "media" (a media id lookup) or "number" (GET /{phone-number-id}).</summary>
         public string Operation { get; init; } = Send;
 
-        /// <summary>Media only: the lookup answers after this long (slow or hanging media), then with Code's error or normally (Code 0).</summary>
+        /// <summary>
+        /// Sends and media look-ups: the answer comes after this long, then with Code's error or normally (Code 0). A
+        /// delayed send goes ahead even when its caller gave up waiting (Meta cannot tell); a delayed look-up ends with its caller.
+        /// </summary>
         public TimeSpan? Delay { get; init; }
     }
 

@@ -29,6 +29,6 @@ public static class MessagesApi
             return GraphError.InvalidParameter("The request body is not valid JSON.").ToResult();
         }
         using (document)
-            return sends.Handle(number!, document.RootElement);
+            return await sends.HandleAsync(number!, document.RootElement);
     }
 }

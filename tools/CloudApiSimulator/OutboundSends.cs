@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Inbox.CloudApiSimulator;
 
 /// <summary>
-/// POST /{version}/{phone_number_id}/messages after authentication: an injected failure if one is pending, then
+/// POST /{version}/{phone_number_id}/messages after authentication: an injected failure or delay if one is pending, then
 /// validation, then the send limits; an accepted send answers with a fresh wamid and starts its status webhooks.
 /// A free-form message to a customer whose 24-hour window is closed is accepted like Meta accepts it, and fails
 /// later with a 131047 `failed` status.
@@ -19,20 +19,22 @@ public sealed class OutboundSends(
     TimeProvider clock,
     ILogger<OutboundSends> logger)
 {
-    public IResult Handle(SimulatedNumber number, JsonElement body)
+    public async Task<IResult> HandleAsync(SimulatedNumber number, JsonElement body)
     {
         var (message, read, invalid) = OutboundValidator.Validate(body,
             id => media.Find(id) is { } asset && asset.OwnerPhoneNumberId == number.PhoneNumberId);
 
         if (read is not null)
         {
-            ledger.RecordReadMark();
+            ledger.RecordReadMark(read.TypingIndicator);
             logger.LogInformation("Marked {Wamid} as read (typing indicator: {Typing})", read.MessageId, read.TypingIndicator);
             return new GraphJson(new JsonObject { ["success"] = true });
         }
 
         var injected = failures.TryTake(number.PhoneNumberId);
-        if (injected is { Asynchronous: false }) return Reject(GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details));
+        // A slow Meta holds its answer, not the send: a caller that gives up waiting cannot tell whether it went out.
+        if (injected?.Delay is { } delay) await Task.Delay(delay, clock, CancellationToken.None);
+        if (injected is { Code: > 0, Asynchronous: false }) return Reject(GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details));
         if (invalid is not null) return Reject(invalid);
         var send = message!;
 
@@ -44,7 +46,7 @@ public sealed class OutboundSends(
 
         var wamid = Ids.NewWamid(chatKey, inbound: false);
         var windowOpen = chats.IsWindowOpen(number.PhoneNumberId, chatKey);
-        int? failureCode = injected?.Code ?? (!send.IsTemplate && !windowOpen ? 131047 : null);
+        int? failureCode = injected is { Code: > 0 } ? injected.Code : !send.IsTemplate && !windowOpen ? 131047 : null;
         ledger.RecordSend(new DeliveryLedger.AcceptedSend
         {
             Id = wamid, PhoneNumberId = number.PhoneNumberId, To = send.To ?? send.Recipient!, WaId = recipientId,

@@ -1,6 +1,7 @@
 using Inbox.Hosting;
 using Inbox.WhatsApp;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Polly.Timeout;
 
 namespace Inbox.Api.Admin;
 
@@ -14,7 +15,7 @@ public sealed record ProvenNumber(string DisplayPhoneNumber, string? VerifiedNam
 /// not name its account). A token or account that does not check out is 422 naming the field; a Graph API that
 /// cannot be asked is 503 (unreachable, throttled) or 502 (an answer we cannot use), and nothing is stored.
 /// </summary>
-public sealed class NumberProof(IGraphApiClient graph, ILogger<NumberProof> logger)
+public sealed class NumberProof(IGraphApi graph, GraphApiOptions graphOptions, ILogger<NumberProof> logger)
 {
     public const string NotProven = "urn:inbox:problem:number-not-proven";
     public const string GraphUnavailable = "urn:inbox:problem:graph-unavailable";
@@ -31,8 +32,9 @@ public sealed class NumberProof(IGraphApiClient graph, ILogger<NumberProof> logg
         try
         {
             var number = await graph.GetPhoneNumberAsync(accessToken, phoneNumberId, deadline.Token);
+            if (number.Id is null) throw new GraphApiException(null, "The number lookup returned no id.", null, null, 200);
             asking = "wabaId";
-            var ofAccount = await graph.GetPhoneNumbersAsync(accessToken, wabaId, deadline.Token);
+            var ofAccount = await NumbersOfAccountAsync(accessToken, wabaId, deadline.Token);
             if (!ofAccount.Any(n => n.Id == phoneNumberId))
                 return (null, Refused("wabaId", $"The phone_number_id {phoneNumberId} is not a number of the WhatsApp Business Account {wabaId}."));
             var digits = new string((number.DisplayPhoneNumber ?? "").Where(char.IsAsciiDigit).ToArray());
@@ -52,7 +54,7 @@ public sealed class NumberProof(IGraphApiClient graph, ILogger<NumberProof> logg
                 _ => Refused("phoneNumberId", $"This access token does not reach the phone_number_id {phoneNumberId}: {ex.GraphMessage}"),
             });
         }
-        catch (Exception ex) when (ex is GraphApiException or HttpRequestException
+        catch (Exception ex) when (ex is GraphApiException or HttpRequestException or TimeoutRejectedException
                                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             logger.LogWarning(ex, "Could not ask Meta about number {PhoneNumberId}", phoneNumberId);
@@ -62,6 +64,22 @@ public sealed class NumberProof(IGraphApiClient graph, ILogger<NumberProof> logg
                 (answered ? "Meta's Graph API gave an answer the number cannot be proven with" : "Meta's Graph API could not be reached")
                 + "; nothing was stored. Try again in a moment."));
         }
+    }
+
+    /// <summary>GET /{waba-id}/phone_numbers, every page: the numbers of a WhatsApp Business Account this token sees.</summary>
+    private async Task<List<GraphPhoneNumber>> NumbersOfAccountAsync(string accessToken, string wabaId, CancellationToken cancellationToken)
+    {
+        const int MaxPages = 20; // Meta pages by 25 or so; a WABA has a handful of numbers
+        var numbers = new List<GraphPhoneNumber>();
+        string? after = null;
+        for (var page = 0; page < MaxPages; page++)
+        {
+            var answer = await graph.GetPhoneNumbersAsync(accessToken, wabaId, after, cancellationToken);
+            numbers.AddRange(answer.Data ?? []);
+            after = answer.Paging?.NextCursor(graphOptions);
+            if (after is null) break;
+        }
+        return numbers;
     }
 
     private static ProblemHttpResult Refused(string field, string error) =>

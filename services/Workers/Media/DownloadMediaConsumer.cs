@@ -6,6 +6,7 @@ using Inbox.Data.Outbox;
 using Inbox.WhatsApp;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Polly.Timeout;
 
 namespace Inbox.Workers.Media;
 
@@ -18,7 +19,7 @@ namespace Inbox.Workers.Media;
 /// that died is <see cref="MediaDownloadSweep"/>'s. Idempotent: a file that is no longer pending is left alone.
 /// </summary>
 public sealed class DownloadMediaConsumer(
-    InboxDbContext db, IGraphApiClient graph, IMediaStore store, SecretProtector secrets, OutboxSignal outbox,
+    InboxDbContext db, IGraphApi graph, GraphMediaDownloader downloader, IMediaStore store, SecretProtector secrets, OutboxSignal outbox,
     MediaSettings settings, ILogger<DownloadMediaConsumer> logger) : IConsumer<DownloadMedia>
 {
     public async Task Consume(ConsumeContext<DownloadMedia> context)
@@ -37,7 +38,8 @@ public sealed class DownloadMediaConsumer(
                 ? secrets.Unprotect(sealedToken)
                 : throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
             var media = await graph.GetMediaAsync(token, file.WhatsAppMediaId, attemptTimeout.Token);
-            var bytes = await graph.DownloadMediaAsync(token, media.Url, settings.MaxBytes, attemptTimeout.Token);
+            var url = media.Url ?? throw new GraphApiException(null, "The media lookup returned no url.", null, null, 200);
+            var bytes = await downloader.DownloadAsync(token, url, settings.MaxBytes, attemptTimeout.Token);
             if (media.Sha256 is { Length: 64 } expected
                 && !string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
                 throw new GraphApiException(131052, "The downloaded bytes do not match the announced sha256.", null, null, 200);
@@ -51,7 +53,7 @@ public sealed class DownloadMediaConsumer(
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested) // not this worker stopping
         {
-            var ex = exception is OperationCanceledException // the attempt's timeout, or HttpClient's own
+            var ex = exception is OperationCanceledException or TimeoutRejectedException // the attempt's timeout, or the Graph client's own
                 ? new TimeoutException($"The download did not finish within {settings.AttemptTimeout}.", exception)
                 : exception;
             var transient = ex is not GraphApiException graphError || graphError.IsTransient;

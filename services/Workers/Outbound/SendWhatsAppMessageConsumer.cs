@@ -27,8 +27,7 @@ namespace Inbox.Workers.Outbound;
 /// </list>
 /// </summary>
 public sealed class SendWhatsAppMessageConsumer(
-    InboxDbContext db, IGraphApiClient graph, SecretProtector secrets, GraphSendPipeline pipeline, OutboxSignal outbox,
-    OutboundSettings settings, ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
+    InboxDbContext db, IGraphApi graph, SecretProtector secrets, OutboxSignal outbox, OutboundSettings settings, ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
 {
     /// <summary>Who holds a claim: this process.</summary>
     private static readonly string Worker = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -56,19 +55,10 @@ public sealed class SendWhatsAppMessageConsumer(
                 throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
             var token = secrets.Unprotect(sealedToken);
             var outbound = OutboundMessage.FromJson(message.Payload!);
-            result = await pipeline.Pipeline.ExecuteAsync(async ct =>
-            {
-                await MarkAsync(message.Id, claimId, SendStates.Sending, ct);
-                try
-                {
-                    return await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound, ct);
-                }
-                catch (Exception ex) when (ex is GraphApiException || (ex is HttpRequestException http && GraphSendPipeline.NotSent(http)))
-                {
-                    await MarkAsync(message.Id, claimId, SendStates.Claimed, CancellationToken.None); // Meta did not take it
-                    throw;
-                }
-            }, cancellationToken);
+            // Retries on transient Meta codes happen inside the Graph client; the claim hears of every attempt.
+            var answer = await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound,
+                new ClaimedSendAttempts(this, message.Id, claimId), cancellationToken);
+            result = answer.ToResult();
         }
         catch (ClaimLostException)
         {
@@ -81,13 +71,13 @@ public sealed class SendWhatsAppMessageConsumer(
             await FailAsync(message, ex, cancellationToken);
             return;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GraphSendPipeline.OutcomeUnknown(ex))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GraphFailures.OutcomeUnknown(ex))
         {
             logger.LogWarning(ex, "Message {MessageId}: no answer from the Graph API; outcome unknown, not re-sent", message.Id);
             await UnknownAsync(message, ex, cancellationToken);
             return;
         }
-        catch (HttpRequestException ex) when (GraphSendPipeline.NotSent(ex))
+        catch (HttpRequestException ex) when (GraphFailures.NotSent(ex))
         {
             logger.LogWarning(ex, "Message {MessageId}: the Graph API could not be reached; giving up after retries", message.Id);
             await FailAsync(message, new GraphApiException(null, $"The WhatsApp API could not be reached: {ex.Message}", null, null, 0),
@@ -108,6 +98,18 @@ public sealed class SendWhatsAppMessageConsumer(
     }
 
     private sealed class ClaimLostException : Exception;
+
+    /// <summary>
+    /// Before each attempt the claim becomes "sending" (a worker that dies now may have sent: the lease sweep will not
+    /// send again); after an answer that says Meta did not take it, "claimed" again (safe to send once more).
+    /// </summary>
+    private sealed class ClaimedSendAttempts(SendWhatsAppMessageConsumer consumer, Guid messageId, Guid claimId) : ISendAttemptObserver
+    {
+        public Task CallStartingAsync(CancellationToken cancellationToken) =>
+            consumer.MarkAsync(messageId, claimId, SendStates.Sending, cancellationToken);
+
+        public Task NotTakenAsync() => consumer.MarkAsync(messageId, claimId, SendStates.Claimed, CancellationToken.None);
+    }
 
     private Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken) =>
         db.WriteEventsAsync(outbox, [message.ConversationId], async cancellationToken =>
@@ -166,7 +168,7 @@ public sealed class SendWhatsAppMessageConsumer(
         db.AddMessageStatusEventAsync(messageId, cancellationToken);
 }
 
-/// <summary>Concurrency lives here; retries of the Graph call are the pipeline's (by Meta's error code).</summary>
+/// <summary>Concurrency lives here; retries of the Graph call are the Graph client's (by Meta's error code, see GraphResilience).</summary>
 public sealed class SendWhatsAppMessageConsumerDefinition : ConsumerDefinition<SendWhatsAppMessageConsumer>
 {
     public SendWhatsAppMessageConsumerDefinition() => ConcurrentMessageLimit = 16;
@@ -181,7 +183,7 @@ public sealed class SendWhatsAppMessageConsumerDefinition : ConsumerDefinition<S
 
 /// <summary>Tells WhatsApp the business read a customer's message (blue ticks). Harmless to repeat; failures are logged.</summary>
 public sealed class SendReadReceiptConsumer(
-    InboxDbContext db, IGraphApiClient graph, SecretProtector secrets, GraphSendPipeline pipeline, ILogger<SendReadReceiptConsumer> logger)
+    InboxDbContext db, IGraphApi graph, SecretProtector secrets, ILogger<SendReadReceiptConsumer> logger)
     : IConsumer<SendReadReceipt>
 {
     public async Task Consume(ConsumeContext<SendReadReceipt> context)
@@ -192,10 +194,9 @@ public sealed class SendReadReceiptConsumer(
         try
         {
             var token = secrets.Unprotect(sealedToken);
-            await pipeline.Pipeline.ExecuteAsync(
-                async ct => await graph.MarkReadAsync(token, channel.PhoneNumberId, command.Wamid, ct), context.CancellationToken);
+            await graph.MarkReadAsync(token, channel.PhoneNumberId, GraphReadMark.For(command.Wamid), context.CancellationToken);
         }
-        catch (Exception ex) when (ex is GraphApiException or HttpRequestException || GraphSendPipeline.OutcomeUnknown(ex))
+        catch (Exception ex) when (ex is GraphApiException or HttpRequestException || GraphFailures.OutcomeUnknown(ex))
         {
             logger.LogWarning(ex, "Read receipt for {Wamid} was not delivered", command.Wamid);
         }

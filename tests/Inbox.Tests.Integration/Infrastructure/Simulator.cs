@@ -82,6 +82,10 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
     public async Task FailNextSendsAsync(string phoneNumberId, int code, int count, bool? asynchronous = null) =>
         (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code, count, asynchronous })).EnsureSuccessStatusCode();
 
+    /// <summary>The next <paramref name="count"/> sends from this number are answered only after <paramref name="delay"/> — and accepted.</summary>
+    public async Task DelayNextSendsAsync(string phoneNumberId, TimeSpan delay, int count) =>
+        (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code = 0, count, delay })).EnsureSuccessStatusCode();
+
     /// <summary>Failures still planned for this number (each send consumes one).</summary>
     public async Task<int> PendingFailuresAsync(string phoneNumberId)
     {
