@@ -60,10 +60,13 @@ public sealed class HubFanout : IDisposable
         }
     }
 
-    /// <summary>Drops every connection here (each reconnects and catches up from GET /api/events?after=).</summary>
-    public void AbortAll(string reason)
+    /// <summary>Drops the connections here that <paramref name="which"/> picks (each reconnects and catches up from GET /api/events?after=).</summary>
+    internal void Abort(Func<QueuedConnection, bool> which, string reason)
     {
-        foreach (var outbox in _outboxes.Values) outbox.Abort(reason);
+        foreach (var outbox in _outboxes.Values)
+        {
+            if (which(outbox.Queued)) outbox.Abort(reason);
+        }
     }
 
     // Membership, kept in step with SignalR's own by BackplaneLifetimeManager. Changes are rare next to pushes: one lock.
@@ -297,7 +300,7 @@ public sealed class HubFanout : IDisposable
     /// <summary>
     /// The connection as the Redis backplane sees it: the same id, user, features and protocol as the real one, but a
     /// write only queues the message in the connection's <see cref="Outbox"/> and returns. Whether the connection is
-    /// registered with the backplane (it is not while Redis is down) is known here too.
+    /// registered with the backplane (it is not if it came while Redis was down) is known here too.
     /// </summary>
     internal sealed class QueuedConnection : HubConnectionContext
     {
@@ -316,8 +319,7 @@ public sealed class HubFanout : IDisposable
 
         public static QueuedConnection For(HubConnectionContext connection, HubFanout owner) => new(connection, owner);
 
-        /// <summary>Registered with the backplane (its groups' channels are subscribed).</summary>
-        public bool OnBackplane { get; set; }
+        public BackplaneState Backplane { get; set; }
 
         public override string ConnectionId => _connection.ConnectionId;
         public override ClaimsPrincipal User => _connection.User;
@@ -337,3 +339,6 @@ public sealed class HubFanout : IDisposable
             WriteAsync(new SerializedHubMessage(message), cancellationToken);
     }
 }
+
+/// <summary>Whether a connection's channels are subscribed on the backplane.</summary>
+internal enum BackplaneState { Registering, Registered, Unregistered }

@@ -4,10 +4,11 @@ namespace Inbox.Realtime;
 /// This instance's timers: typing that stopped without a word (no refresh for Realtime:TypingExpirySeconds), agents gone
 /// idle (Realtime:InactivitySeconds → away), the heartbeat that keeps its connections alive in <see cref="AgentPresence"/>
 /// (Realtime:HeartbeatSeconds; they expire after Realtime:InstanceTimeoutSeconds without one), and forgetting the
-/// connections of instances that stopped beating. While Redis is down only the local timers run.
+/// connections of instances that stopped beating; and the backplane's clean-up (<see cref="BackplaneLifetimeManager.DropUnregistered"/>).
+/// While Redis is down only the local timers run.
 /// </summary>
 public sealed class PresenceClock(LocalConnections connections, AgentPresence presence, AgentSignals signals,
-    RealtimeSettings settings, RealtimeRedis redis, ILogger<PresenceClock> logger) : BackgroundService
+    BackplaneLifetimeManager backplane, RealtimeSettings settings, RealtimeRedis redis, ILogger<PresenceClock> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,8 +21,13 @@ public sealed class PresenceClock(LocalConnections connections, AgentPresence pr
                 await ExpireTypingAndIdleAsync();
                 if (!redis.IsConnected || DateTimeOffset.UtcNow - lastBeat < settings.Heartbeat) continue;
                 lastBeat = DateTimeOffset.UtcNow;
+                backplane.DropUnregistered();
                 foreach (var forgotten in await presence.RefreshAsync(connections.All.ToList()))
+                {
+                    // Forgotten while alive (a late heartbeat, or Redis came back empty): written again, unless it just left.
+                    if (connections.Get(forgotten.Context.ConnectionId) is null) continue;
                     await signals.PresenceAsync(forgotten.TenantId, forgotten.UserId, forgotten.UserName, await presence.RegisterAsync(forgotten));
+                }
                 foreach (var connectionId in await presence.ExpiredAsync())
                 {
                     if (await presence.ForgetAsync(connectionId) is { } gone) await signals.ForgottenAsync(gone);

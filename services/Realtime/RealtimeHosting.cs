@@ -34,7 +34,8 @@ public static class RealtimeHosting
         builder.Services.AddOptions<RedisOptions>().Configure<RealtimeRedis>((o, redis) => o.ConnectionFactory = _ => Task.FromResult(redis.Connection));
         // Writes go through HubFanout (a queue per connection, never waiting on one), whoever sends: see the lifetime manager.
         builder.Services.AddSingleton<HubFanout>();
-        builder.Services.AddSingleton<HubLifetimeManager<InboxHub>, BackplaneLifetimeManager>();
+        builder.Services.AddSingleton<BackplaneLifetimeManager>();
+        builder.Services.AddSingleton<HubLifetimeManager<InboxHub>>(sp => sp.GetRequiredService<BackplaneLifetimeManager>());
         builder.Services.AddSingleton<StreamChannel>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamChannel>());
         builder.Services.AddSingleton<RecentEvents>();
