@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StackExchange.Redis;
 
 namespace Inbox.Realtime;
@@ -142,8 +143,9 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
     public async Task<IReadOnlyList<Viewer>> ViewersOfAsync(Guid tenantId, Guid conversationId) =>
         ParseViewers(await redis.Database.HashGetAsync(Viewing(tenantId), conversationId.ToString()));
 
+    /// <summary>As the script stores them: [[userId, userName], …] by user id (pairs, so the text compares alike every time).</summary>
     private static IReadOnlyList<Viewer> ParseViewers(RedisValue value) =>
-        value.IsNullOrEmpty ? [] : value.ToString().Split('\n').Select(v => v.Split('\t', 2)).Select(v => new Viewer(Guid.Parse(v[0]), v[1])).ToList();
+        value.IsNullOrEmpty ? [] : JsonSerializer.Deserialize<string[][]>(value.ToString())!.Select(v => new Viewer(Guid.Parse(v[0]), v[1])).ToList();
 
     // Both scripts recompute from the connections (dropping any that are gone), store the result beside and return it
     // only if it differs from what was stored: atomic in Redis, so concurrent instances announce a change once.
@@ -169,10 +171,10 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
         for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           local who = redis.call('HMGET', ARGV[1] .. id, 'user', 'name')
           if not who[1] then redis.call('SREM', KEYS[1], id)
-          elseif not seen[who[1]] then seen[who[1]] = true; viewers[#viewers + 1] = who[1] .. '\t' .. who[2] end
+          elseif not seen[who[1]] then seen[who[1]] = true; viewers[#viewers + 1] = { who[1], who[2] } end
         end
-        table.sort(viewers)
-        local after = table.concat(viewers, '\n')
+        table.sort(viewers, function(a, b) return a[1] < b[1] end)
+        local after = #viewers == 0 and '' or cjson.encode(viewers)
         local before = redis.call('HGET', KEYS[2], ARGV[2]) or ''
         if after == '' then redis.call('HDEL', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[2], after) end
         if before == after then return false end
