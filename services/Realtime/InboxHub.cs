@@ -12,8 +12,8 @@ namespace Inbox.Realtime;
 /// group name from the client.
 /// </summary>
 [Authorize]
-public sealed class InboxHub(InboxDbContext db, LocalConnections connections, AgentPresence presence, AgentSignals signals,
-    RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
+public sealed class InboxHub(InboxDbContext db, LocalConnections connections, RealtimeFanout fanout, PresenceBoard board,
+    RealtimeSettings settings) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -25,9 +25,8 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.Tenant(tenantId));
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.User(userId));
-        var connection = new AgentConnection(Context, tenantId, userId, sessionId, user.FindFirst(InboxClaims.Name)?.Value ?? "");
-        connections.Add(connection);
-        await SharedAsync(async () => await signals.PresenceAsync(tenantId, userId, connection.UserName, await presence.RegisterAsync(connection)));
+        connections.Add(new AgentConnection(Context, tenantId, userId, sessionId, user.FindFirst(InboxClaims.Name)?.Value ?? ""));
+        fanout.StateChanged();
         await base.OnConnectedAsync();
     }
 
@@ -35,15 +34,9 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
     {
         if (connections.Remove(Context.ConnectionId) is { } connection)
         {
-            var forgotten = await SharedAsync(async () =>
-            {
-                if (await presence.ForgetAsync(Context.ConnectionId) is { } gone) await signals.ForgottenAsync(gone);
-            });
-            if (!forgotten) // without Redis, this instance's clients still hear the typing stop
-            {
-                foreach (var (conversationId, typing) in connection.Typing)
-                    await signals.TypingAsync(connection, conversationId, typing.IsPrivate, typing: false);
-            }
+            foreach (var (conversationId, typing) in connection.Typing)
+                fanout.Typing(connection, conversationId, typing.IsPrivate, typing: false);
+            fanout.StateChanged();
         }
         await base.OnDisconnectedAsync(exception);
     }
@@ -55,25 +48,22 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         if (!await db.Conversations.AnyAsync(c => c.Id == conversationId, Context.ConnectionAborted))
             throw new HubException("Conversation not found.");
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.Conversation(conversationId));
-        var connection = Current();
-        if (connection.Joined.TryAdd(conversationId, true))
-            await SharedAsync(async () => await signals.ViewersAsync(connection.TenantId, conversationId, await presence.SetViewingAsync(connection, conversationId, true)));
+        if (Current().Joined.TryAdd(conversationId, true)) fanout.StateChanged();
     }
 
     public async Task LeaveConversation(Guid conversationId)
     {
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, RealtimeGroups.Conversation(conversationId));
         var connection = Current();
-        await StopTyping(conversationId);
-        if (connection.Joined.TryRemove(conversationId, out _))
-            await SharedAsync(async () => await signals.ViewersAsync(connection.TenantId, conversationId, await presence.SetViewingAsync(connection, conversationId, false)));
+        StopTyping(conversationId);
+        if (connection.Joined.TryRemove(conversationId, out _)) fanout.StateChanged();
     }
 
     /// <summary>
     /// Called as the agent types (any rate). The tenant's other agents hear typing:start at most once per throttle
     /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call.
     /// </summary>
-    public async Task StartTyping(Guid conversationId, bool isPrivate)
+    public void StartTyping(Guid conversationId, bool isPrivate)
     {
         var connection = Current();
         if (!connection.Joined.ContainsKey(conversationId)) throw new HubException("Join the conversation first.");
@@ -81,77 +71,45 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         var forward = !connection.Typing.TryGetValue(conversationId, out var typing)
                       || now - typing.Forwarded >= settings.TypingThrottle || typing.IsPrivate != isPrivate;
         connection.Typing[conversationId] = (forward ? now : typing.Forwarded, now, isPrivate);
-        if (!forward) return;
-        await signals.TypingAsync(connection, conversationId, isPrivate, typing: true);
-        await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, isPrivate));
+        if (forward) fanout.Typing(connection, conversationId, isPrivate, typing: true);
     }
 
-    public async Task StopTyping(Guid conversationId)
+    public void StopTyping(Guid conversationId)
     {
         var connection = Current();
-        if (!connection.Typing.TryRemove(conversationId, out var typing)) return;
-        await signals.TypingAsync(connection, conversationId, typing.IsPrivate, typing: false);
-        await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, null));
+        if (connection.Typing.TryRemove(conversationId, out var typing))
+            fanout.Typing(connection, conversationId, typing.IsPrivate, typing: false);
     }
 
     /// <summary>The agent's own choice: "online" or "away".</summary>
-    public async Task SetPresence(string state)
+    public void SetPresence(string state)
     {
         if (state is not (PresenceStates.Online or PresenceStates.Away))
             throw new HubException("Presence is 'online' or 'away'.");
         var connection = Current();
         connection.State = state;
         connection.AwayByInactivity = false;
-        await StateChangedAsync(connection);
+        fanout.StateChanged();
     }
 
     /// <summary>Sent by the client while its agent is active; keeps the inactivity timeout from marking them away.</summary>
-    public async Task Heartbeat()
+    public void Heartbeat()
     {
         if (Current() is { AwayByInactivity: true } connection)
         {
             connection.State = PresenceStates.Online;
             connection.AwayByInactivity = false;
-            await StateChangedAsync(connection);
+            fanout.StateChanged();
         }
     }
 
-    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes); none while Redis is down.</summary>
-    public async Task<IEnumerable<object>> GetPresence()
-    {
-        IReadOnlyList<AgentPresence.AgentState> agents = [];
-        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current().TenantId));
-        return agents.Select(p => new { p.UserId, p.UserName, p.State });
-    }
+    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes).</summary>
+    public IEnumerable<object> GetPresence() =>
+        board.PresenceOf(Current().TenantId).Select(p => new { p.UserId, p.UserName, p.State });
 
-    /// <summary>Who has this conversation open right now (viewing:update carries the changes); none while Redis is down.</summary>
-    public async Task<IEnumerable<object>> GetViewers(Guid conversationId)
-    {
-        IReadOnlyList<AgentPresence.Viewer> viewers = [];
-        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current().TenantId, conversationId));
-        return viewers.Select(v => new { v.UserId, v.UserName });
-    }
-
-    private Task StateChangedAsync(AgentConnection connection) =>
-        SharedAsync(async () => await signals.PresenceAsync(connection.TenantId, connection.UserId, connection.UserName, await presence.SetStateAsync(connection)));
-
-    /// <summary>
-    /// Presence, viewers and typing live in Redis: while it is down they are neither shared nor read (false), and the
-    /// hub answers as if no one else were there — never an error, which would stop a client's resume.
-    /// </summary>
-    private async Task<bool> SharedAsync(Func<Task> change)
-    {
-        try
-        {
-            await change();
-            return true;
-        }
-        catch (StackExchange.Redis.RedisException ex)
-        {
-            logger.LogDebug(ex, "Redis is down: presence of {ConnectionId} is not shared", Context.ConnectionId);
-            return false;
-        }
-    }
+    /// <summary>Who has this conversation open right now (viewing:update carries the changes).</summary>
+    public IEnumerable<object> GetViewers(Guid conversationId) =>
+        board.ViewersOf(Current().TenantId, conversationId).Select(v => new { v.UserId, v.UserName });
 
     private AgentConnection Current()
     {
