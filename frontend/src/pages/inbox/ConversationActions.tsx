@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Conversation, Member } from '../../api/types';
-import { useLive } from '../../store/live';
+import { useLive, withMine } from '../../store/live';
 import { toastError } from '../../store/toasts';
 
 function snoozeUntil(choice: string): string {
@@ -23,7 +23,7 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
   async function change(path: string, method: string, body?: unknown) {
     try {
       const next = await api<Conversation>(`/api/conversations/${c.id}${path}`, { method, body });
-      useLive.getState().mergeConversations([{ ...next, myUnreadCount: next.myUnreadCount ?? c.myUnreadCount, muted: next.muted ?? c.muted }]);
+      useLive.getState().mergeConversations([withMine(c, next)]);
     } catch (e) {
       toastError(e);
     }
