@@ -51,6 +51,7 @@ public static class BusDefaults
     public static WebApplicationBuilder AddOutboxRelay(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<OutboxPublisher>();
+        builder.Services.AddSingleton(OutboxRelaySettings.From(builder.Configuration));
         builder.Services.AddHostedService<OutboxRelay>();
         return builder;
     }

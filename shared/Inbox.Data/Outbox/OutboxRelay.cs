@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Inbox.Contracts;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -16,12 +18,21 @@ namespace Inbox.Data.Outbox;
 /// one <see cref="TenantStreamBatch"/> per tenant, in position order; commands one by one. Rows count as published
 /// only after the broker confirmed them: a broker outage only delays (the publish times out and the rows wait for
 /// the next drain). Delivery is at least once; consumers de-duplicate.
+/// <para>
+/// A drain that published a short batch (everything there was) does not run one more step just to mark it: the mark
+/// goes with this publisher's next step — the next drain, at the latest the relay's sweep — so a quiet stream costs one
+/// step per drain, not two. Until then those rows still look unpublished; a relay of another process that takes the
+/// lock meanwhile publishes them again, which consumers already de-duplicate.
+/// </para>
 /// </summary>
 public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogger<OutboxPublisher> logger)
 {
     private const int BatchSize = 500;
     private const long RelayLock = 7275726;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _unmarkedLock = new();
+    private long? _unmarked; // the relay order this publisher published through and has not marked yet
 
     private sealed record Row(long Id, Guid TenantId, string Type, string Payload, bool Streamed, Guid? ConversationId,
         long? Position, long? Sequence, long RelayOrder, DateTimeOffset CreatedAt, string? TraceParent);
@@ -56,10 +67,12 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private async Task<int> DrainHoldingTheLockAsync(NpgsqlConnection connection, TimeSpan minAge, CancellationToken cancellationToken)
     {
         var total = 0;
-        long? publishedThrough = null;
+        long? publishedThrough;
+        lock (_unmarkedLock) publishedThrough = _unmarked;
         while (true)
         {
             var rows = await StepAsync(connection, publishedThrough, minAge, cancellationToken);
+            Marked(publishedThrough);
             if (rows.Count == 0) return total; // that step also marked the last batch
             await PublishAsync(rows, cancellationToken);
             var now = DateTimeOffset.UtcNow; // created_at is the database's now(): wall clocks, not a test's TimeProvider
@@ -67,7 +80,27 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
             publishedThrough = rows[^1].RelayOrder; // rows come in relay order
             total += rows.Count;
             logger.LogDebug("Published {Count} outbox rows", rows.Count);
+            if (rows.Count < BatchSize && minAge == TimeSpan.Zero)
+            {
+                // That was all there was when the step ran: the next step marks it (see the class summary).
+                lock (_unmarkedLock) _unmarked = Math.Max(_unmarked ?? 0, publishedThrough.Value);
+                return total;
+            }
         }
+    }
+
+    /// <summary>A step marked through <paramref name="through"/>: forget it, unless a later batch is waiting for its mark.</summary>
+    private void Marked(long? through)
+    {
+        if (through is null) return;
+        lock (_unmarkedLock)
+            if (_unmarked <= through) _unmarked = null;
+    }
+
+    /// <summary>Whether a published batch still waits for its mark (the relay's sweep comes back for it).</summary>
+    public bool HasUnmarked
+    {
+        get { lock (_unmarkedLock) return _unmarked is not null; }
     }
 
     private static async Task<List<Row>> StepAsync(
@@ -155,12 +188,18 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
 
 /// <summary>
 /// Runs the publisher in the process that writes the outbox: woken by <see cref="OutboxSignal"/> right after a
-/// commit, and every few seconds anyway as the sweep for anything left behind (a crash, a broker outage).
+/// commit, and every few seconds anyway as the sweep for anything left behind (a crash, a broker outage). Under a
+/// steady stream of commits, drains start at least <see cref="OutboxRelaySettings.DrainSpacing"/> apart, so the
+/// commits of that time share one step and one bus message per tenant instead of one each; a commit after a quiet
+/// spell is published at once.
 /// </summary>
-public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, ILogger<OutboxRelay> logger)
-    : BackgroundService
+public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, OutboxRelaySettings settings,
+    ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How soon a drain that left its last batch unmarked comes back to mark it, if no commit wakes it first.</summary>
+    private static readonly TimeSpan MarkInterval = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -170,9 +209,12 @@ public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, 
         {
             try
             {
+                var started = Stopwatch.GetTimestamp(); // real time, whatever clock a test gives the rest
                 await publisher.DrainAsync(TimeSpan.Zero, stoppingToken, waitWhileBusy: woken);
                 failures = 0;
-                woken = await signal.WaitAsync(SweepInterval, stoppingToken);
+                woken = await signal.WaitAsync(publisher.HasUnmarked ? MarkInterval : SweepInterval, stoppingToken);
+                var early = settings.DrainSpacing - Stopwatch.GetElapsedTime(started);
+                if (woken && early > TimeSpan.Zero) await Task.Delay(early, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -186,4 +228,11 @@ public sealed class OutboxRelay(OutboxPublisher publisher, OutboxSignal signal, 
             }
         }
     }
+}
+
+/// <summary>Outbox:DrainSpacing (10 ms): the least time between the starts of two drains woken by commits.</summary>
+public sealed record OutboxRelaySettings(TimeSpan DrainSpacing)
+{
+    public static OutboxRelaySettings From(IConfiguration configuration) =>
+        new(configuration.GetValue<TimeSpan?>("Outbox:DrainSpacing") ?? TimeSpan.FromMilliseconds(10));
 }

@@ -3,6 +3,10 @@ create or replace function resolve_conversation(p_tenant_id uuid, p_channel_id u
 $$
 declare v_conversation uuid;
 begin
+    -- Nearly every message is in a conversation that exists: look first, insert only when missing (or raced).
+    select c.id into v_conversation from conversations c
+    where c.channel_id = p_channel_id and c.contact_id = p_contact_id;
+    if v_conversation is not null then return v_conversation; end if;
     insert into conversations (id, tenant_id, channel_id, contact_id)
     values (p_new_id, p_tenant_id, p_channel_id, p_contact_id)
     on conflict (channel_id, contact_id) do nothing

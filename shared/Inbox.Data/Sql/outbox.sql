@@ -85,9 +85,11 @@ begin
         where o.id = b.id;
     end if;
 
-    if p_min_age > interval '0' and not exists (
-        select 1 from outbox o where o.relay_order > v_published and o.created_at <= now() - p_min_age) then
-        return;
+    -- Nested, not one condition with "and": PostgreSQL would run the not-exists scan for every step otherwise.
+    if p_min_age > interval '0' then
+        if not exists (select 1 from outbox o where o.relay_order > v_published and o.created_at <= now() - p_min_age) then
+            return;
+        end if;
     end if;
     return query
         select o.id, o.tenant_id, o.message_type, o.payload, o.streamed, o.conversation_id, o.position, o.sequence,
