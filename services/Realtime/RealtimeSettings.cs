@@ -1,7 +1,7 @@
 namespace Inbox.Realtime;
 
 /// <summary>
-/// Realtime:InstanceId names this instance (and its queue); the rest tune typing, presence and limits
+/// Realtime:InstanceId names this instance (and its queue of access-ending signals); the rest tune typing, presence and limits
 /// (Realtime:TypingThrottleSeconds, TypingExpirySeconds, HeartbeatSeconds, InstanceTimeoutSeconds,
 /// InactivitySeconds, HubCallsPerSecond) and when <see cref="HubFanout"/> drops a connection that does not keep up
 /// (Realtime:PushBacklogEvents, PushBacklogBytes, PushDeadlineSeconds).
