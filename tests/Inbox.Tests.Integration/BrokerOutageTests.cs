@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Inbox.Contracts;
 using Inbox.Tests.Integration.Infrastructure;
@@ -17,7 +16,7 @@ public sealed class BrokerOutageTests(InboxStack stack)
             .Select(i => new TextItem($"49160000000{i}", $"Customer {i}", Webhooks.NewWamid(), $"during the outage {i}"))
             .ToList();
 
-        await Rabbitmqctl("stop_app");
+        await Rabbitmqctl.RunAsync("stop_app");
         try
         {
             foreach (var item in items)
@@ -34,7 +33,7 @@ public sealed class BrokerOutageTests(InboxStack stack)
         }
         finally
         {
-            await Rabbitmqctl("start_app");
+            await Rabbitmqctl.RunAsync("start_app");
         }
 
         var events = await agent.WaitForAsync(HubEvents.MessageNew, 3, TimeSpan.FromSeconds(90));
@@ -45,16 +44,5 @@ public sealed class BrokerOutageTests(InboxStack stack)
             Assert.True(DateTime.UtcNow < deadline, "Outbox rows were left unpublished after the broker returned.");
             await Task.Delay(100);
         }
-    }
-
-    private static async Task Rabbitmqctl(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", ["-q", command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"rabbitmqctl {command} failed: {await process.StandardError.ReadToEndAsync()}");
     }
 }

@@ -78,6 +78,18 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
     }
 
     [Fact]
+    public async Task An_instance_stopped_while_its_bus_is_still_starting_leaves_no_consumer_behind()
+    {
+        var instanceId = $"test-brief-{Guid.NewGuid():N}";
+        await using (InboxStack.NewRealtime(new() { ["Realtime:InstanceId"] = instanceId }).Start()) { } // done with at once
+
+        // A bus that outlived its host would consume with a disposed container: as its deployment's active stream
+        // consumer (say after a broker restart), it would swallow every event. It would be up within seconds.
+        for (var check = 0; check < 16; check++, await Task.Delay(500))
+            Assert.Equal(0, await Rabbitmqctl.ConsumersOfAsync($"realtime-{instanceId}"));
+    }
+
+    [Fact]
     public async Task Typing_and_viewing_on_one_instance_are_heard_on_the_other_by_the_tenant_only()
     {
         await using var second = InboxStack.NewRealtime().Start();
