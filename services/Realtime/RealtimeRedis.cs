@@ -13,17 +13,26 @@ public sealed class RealtimeRedis
 {
     public RealtimeRedis(IConfiguration configuration, ILogger<RealtimeRedis> logger)
     {
-        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379");
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        // Stacks sharing one Redis keep apart by this prefix: SignalR's channels carry it, and so do presence's keys.
-        if (options.ChannelPrefix.IsNullOrEmpty) options.ChannelPrefix = RedisChannel.Literal("inbox");
+        var options = OptionsFrom(configuration);
         KeyPrefix = $"{options.ChannelPrefix}:rt:";
         Connection = ConnectionMultiplexer.Connect(options);
         Connection.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription) logger.LogWarning(e.Exception, "Redis is unreachable: cross-instance delivery stops until it returns");
         };
+    }
+
+    /// <summary>
+    /// ConnectionStrings:Redis as every instance reads it. Stacks sharing one Redis keep apart by its channel prefix
+    /// ("inbox" when none is given): SignalR's channels and the stream channel carry it, and so do presence's keys.
+    /// </summary>
+    public static ConfigurationOptions OptionsFrom(IConfiguration configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379");
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        if (options.ChannelPrefix.IsNullOrEmpty) options.ChannelPrefix = RedisChannel.Literal("inbox");
+        return options;
     }
 
     public IConnectionMultiplexer Connection { get; }

@@ -19,6 +19,7 @@ public sealed class StreamChannel(RealtimeRedis redis, HubFanout fanout, ILogger
     /// <summary>One event for one group.</summary>
     public sealed record Delivery(string Group, string Name, JsonElement Payload);
 
+    /// <summary>StackExchange.Redis puts the deployment's channel prefix before it: one channel per deployment, like its stream queue.</summary>
     private static readonly RedisChannel Channel = RedisChannel.Literal("realtime:stream");
 
     /// <summary>To every instance's connections (this one's only, while Redis is down), in the order of the calls.</summary>

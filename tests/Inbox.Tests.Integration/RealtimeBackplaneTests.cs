@@ -78,6 +78,43 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
     }
 
     [Fact]
+    public async Task Two_deployments_on_one_vhost_each_get_every_event_once_in_order_and_neither_takes_the_others()
+    {
+        // Another deployment on the tests' vhost: a Redis of its own. The stack's deployment has two instances.
+        await using var redis = new PrivateRedis();
+        await redis.StartAsync();
+        await using var elsewhere = InboxStack.NewRealtime(new()
+        {
+            ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},channelPrefix=elsewhere-{Guid.NewGuid():N}",
+        }).Start();
+        await using var second = InboxStack.NewRealtime().Start();
+        await InboxStack.WaitForBusAsync(elsewhere);
+        await InboxStack.WaitForBusAsync(second);
+        var tenant = await stack.CreateTenantAsync();
+        var clients = new List<HubClient>();
+        try
+        {
+            foreach (var instance in new[] { stack.Realtime.BaseAddress, second.BaseAddress, elsewhere.BaseAddress })
+                clients.Add(await ConnectAsync(instance, tenant));
+
+            for (var batch = 0; batch < 3; batch++) await PostTextsAsync(tenant, 4, $"49195000001{batch}");
+
+            var last = (long)(await stack.Database.ScalarAsync(tenant.Id, "select position from tenant_streams where tenant_id = $1", tenant.Id))!;
+            foreach (var client in clients)
+            {
+                var deadline = DateTime.UtcNow + Wait;
+                while (!Positions(client).Contains(last) && DateTime.UtcNow < deadline) await Task.Delay(50);
+                await Task.Delay(200); // anything twice would have arrived by now
+                Assert.Equal(Enumerable.Range(1, (int)last).Select(p => (long)p), Positions(client));
+            }
+        }
+        finally
+        {
+            foreach (var client in clients) await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_instance_stopped_while_its_bus_is_still_starting_leaves_no_consumer_behind()
     {
         var instanceId = $"test-brief-{Guid.NewGuid():N}";
@@ -255,6 +292,9 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
         for (deadline = DateTime.UtcNow + Wait; DateTime.UtcNow < deadline && presence.Count != 1; await Task.Delay(200))
             presence = [.. (await back.InvokeAsync("GetPresence")).EnumerateArray()];
         Assert.Equal("online", Assert.Single(presence).GetProperty("state").GetString());
+        // And stream events travel through the stream channel again.
+        await PostTextsAsync(tenant, 1);
+        await back.WaitForAsync(HubEvents.MessageNew, 1, Wait);
     }
 
     private static async Task WaitForRedisAsync(ServiceHost<InboxHub> instance, string status)
