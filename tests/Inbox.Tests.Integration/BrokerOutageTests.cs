@@ -19,10 +19,7 @@ public sealed class BrokerOutageTests(InboxStack stack)
         await using var redis = new PrivateRedis();
         await redis.StartAsync();
         await using var second = InboxStack.NewRealtime().Start();
-        await using var elsewhere = InboxStack.NewRealtime(new()
-        {
-            ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},channelPrefix=elsewhere-{Guid.NewGuid():N}",
-        }).Start();
+        await using var elsewhere = InboxStack.NewDeployment(redis).Start();
         await InboxStack.WaitForBusAsync(second);
         await InboxStack.WaitForBusAsync(elsewhere);
         var token = await stack.TokenAsync(tenant);

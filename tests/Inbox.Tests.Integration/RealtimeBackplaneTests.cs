@@ -26,6 +26,15 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
         [.. client.All().Where(e => e.Payload.ValueKind == JsonValueKind.Object && e.Payload.TryGetProperty("position", out _))
             .Select(e => e.Payload.GetProperty("position").GetInt64())];
 
+    /// <summary>The client got positions 1 to <paramref name="last"/> of its tenant's stream, each once and in order.</summary>
+    private static async Task AssertWholeStreamOnceAsync(HubClient client, long last)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!Positions(client).Contains(last) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Task.Delay(200); // anything twice would have arrived by now
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(p => (long)p), Positions(client));
+    }
+
     private static IEnumerable<Guid> TenantsNamed(HubClient client) =>
         client.All().Where(e => e.Payload.ValueKind == JsonValueKind.Object && e.Payload.TryGetProperty("tenantId", out _))
             .Select(e => e.Payload.GetProperty("tenantId").GetGuid()).Distinct();
@@ -59,10 +68,7 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
             Assert.True(last >= 35, $"Expected at least 35 events, the stream is at {last}.");
             foreach (var client in clients)
             {
-                var deadline = DateTime.UtcNow + Wait;
-                while (!Positions(client).Contains(last) && DateTime.UtcNow < deadline) await Task.Delay(50);
-                await Task.Delay(200); // anything twice would have arrived by now
-                Assert.Equal(Enumerable.Range(1, (int)last).Select(p => (long)p), Positions(client));
+                await AssertWholeStreamOnceAsync(client, last);
                 Assert.Equal([tenant.Id], TenantsNamed(client));
             }
             foreach (var stranger in strangers)
@@ -83,10 +89,7 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
         // Another deployment on the tests' vhost: a Redis of its own. The stack's deployment has two instances.
         await using var redis = new PrivateRedis();
         await redis.StartAsync();
-        await using var elsewhere = InboxStack.NewRealtime(new()
-        {
-            ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},channelPrefix=elsewhere-{Guid.NewGuid():N}",
-        }).Start();
+        await using var elsewhere = InboxStack.NewDeployment(redis).Start();
         await using var second = InboxStack.NewRealtime().Start();
         await InboxStack.WaitForBusAsync(elsewhere);
         await InboxStack.WaitForBusAsync(second);
@@ -100,13 +103,7 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
             for (var batch = 0; batch < 3; batch++) await PostTextsAsync(tenant, 4, $"49195000001{batch}");
 
             var last = (long)(await stack.Database.ScalarAsync(tenant.Id, "select position from tenant_streams where tenant_id = $1", tenant.Id))!;
-            foreach (var client in clients)
-            {
-                var deadline = DateTime.UtcNow + Wait;
-                while (!Positions(client).Contains(last) && DateTime.UtcNow < deadline) await Task.Delay(50);
-                await Task.Delay(200); // anything twice would have arrived by now
-                Assert.Equal(Enumerable.Range(1, (int)last).Select(p => (long)p), Positions(client));
-            }
+            foreach (var client in clients) await AssertWholeStreamOnceAsync(client, last);
         }
         finally
         {
