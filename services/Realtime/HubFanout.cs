@@ -1,17 +1,22 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace Inbox.Realtime;
 
 /// <summary>
-/// Pushes events to this instance's connections without ever waiting on one of them. <see cref="Push"/> returns at
-/// once: the event is serialized once (per hub protocol, as SignalR's own group send does) and handed to every
-/// member of the group, each of which has its own outgoing queue, written in the order it was filled. So events
-/// reach every client in the order they were pushed, and a client that stops reading delays no one but itself.
+/// Writes to this instance's connections without ever waiting on one of them. Whatever reaches a connection — a
+/// stream event pushed here (<see cref="Push"/>), or a send of the SignalR Redis backplane, which writes to the
+/// <see cref="QueuedConnection"/> it was given instead of the real one — goes into that connection's own outgoing
+/// queue, written in the order it was filled, and the caller returns at once. So events reach every client in the
+/// order they were pushed, and a client that stops reading delays no one but itself (the backplane drains each
+/// group's channel one message at a time: without the queue, one stuck client would hold up its whole group).
 /// <para>
 /// A connection is aborted (it reconnects and catches up through GET /api/events?after=) when its queue — what
 /// waits beyond SignalR's own 64 KB transport buffer and the socket's — would exceed
@@ -39,34 +44,45 @@ public sealed class HubFanout : IDisposable
     }
 
     /// <summary>
-    /// Queues <paramref name="eventName"/>(<paramref name="payload"/>) for every connection of <paramref name="group"/>
-    /// on this instance and returns without waiting for any of them. Calls made one after another reach each client in
-    /// that order.
+    /// Queues <paramref name="eventName"/>(<paramref name="args"/>) for every connection of <paramref name="group"/>
+    /// on this instance but <paramref name="except"/>, and returns without waiting for any of them. Calls made one
+    /// after another reach each client in that order.
     /// </summary>
-    public void Push(string group, string eventName, object? payload) => PushExcept(group, null, eventName, payload);
-
-    /// <summary>As <see cref="Push"/>, to everyone in the group but one connection (the typist's own).</summary>
-    public void PushExcept(string group, string? exceptConnectionId, string eventName, object? payload)
+    public void Push(string group, string eventName, object?[] args, IReadOnlyList<string>? except = null)
     {
         if (!_groups.TryGetValue(group, out var members)) return;
         SerializedHubMessage? message = null;
         var delivered = 0;
         foreach (var (connectionId, outbox) in members)
         {
-            if (exceptConnectionId is not null && string.Equals(connectionId, exceptConnectionId, StringComparison.Ordinal)) continue;
-            message ??= new SerializedHubMessage(new InvocationMessage(eventName, [payload]));
+            if (except is not null && except.Contains(connectionId, StringComparer.Ordinal)) continue;
+            message ??= new SerializedHubMessage(new InvocationMessage(eventName, args));
             outbox.Send(message);
             delivered++;
         }
         RealtimeTelemetry.Delivered(eventName, delivered);
     }
 
-    // Membership, kept in step with SignalR's own by FanoutLifetimeManager. Changes are rare next to pushes: one lock.
-
-    internal void Connected(HubConnectionContext connection)
+    /// <summary>Drops the connections here that <paramref name="which"/> picks (each reconnects and catches up from GET /api/events?after=).</summary>
+    internal void Abort(Func<QueuedConnection, bool> which, string reason)
     {
-        lock (_membership) _outboxes[connection.ConnectionId] = new Outbox(connection, this);
+        foreach (var outbox in _outboxes.Values)
+        {
+            if (which(outbox.Queued)) outbox.Abort(reason);
+        }
     }
+
+    // Membership, kept in step with SignalR's own by BackplaneLifetimeManager. Changes are rare next to pushes: one lock.
+
+    /// <summary>Gives the connection its queue; what the backplane writes to the connection returned goes through it.</summary>
+    internal QueuedConnection Connected(HubConnectionContext connection)
+    {
+        var outbox = new Outbox(connection, this);
+        lock (_membership) _outboxes[connection.ConnectionId] = outbox;
+        return outbox.Queued;
+    }
+
+    internal QueuedConnection? Find(string connectionId) => _outboxes.GetValueOrDefault(connectionId)?.Queued;
 
     internal void Disconnected(string connectionId)
     {
@@ -132,6 +148,8 @@ public sealed class HubFanout : IDisposable
     [SuppressMessage("Design", "CA1001", Justification = "_closing has no timer or wait handle to release; it is cancelled when the connection closes, and disposing it would race writes still reading its token.")]
     private sealed class Outbox(HubConnectionContext connection, HubFanout owner)
     {
+        public QueuedConnection Queued { get; } = QueuedConnection.For(connection, owner);
+
         private readonly Lock _gate = new();
         private readonly Queue<(SerializedHubMessage Message, int Bytes)> _queue = new();
         private readonly CancellationTokenSource _closing = new();
@@ -281,4 +299,49 @@ public sealed class HubFanout : IDisposable
             catch (AggregateException ex) { owner._logger.LogWarning(ex, "Releasing the writes of {ConnectionId} failed", connection.ConnectionId); }
         }
     }
+
+    /// <summary>
+    /// The connection as the Redis backplane sees it: the same id, user, features and protocol as the real one, but a
+    /// write only queues the message in the connection's <see cref="Outbox"/> and returns. Whether the connection is
+    /// registered with the backplane (it is not if it came while Redis was down) is known here too.
+    /// </summary>
+    internal sealed class QueuedConnection : HubConnectionContext
+    {
+        private readonly HubConnectionContext _connection;
+        private readonly HubFanout _owner;
+
+        private QueuedConnection(HubConnectionContext connection, HubFanout owner)
+            : base(new DefaultConnectionContext(connection.ConnectionId), new HubConnectionContextOptions(), NullLoggerFactory)
+        {
+            _connection = connection;
+            _owner = owner;
+            UserIdentifier = connection.UserIdentifier;
+        }
+
+        private static readonly Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory NullLoggerFactory = new();
+
+        public static QueuedConnection For(HubConnectionContext connection, HubFanout owner) => new(connection, owner);
+
+        public BackplaneState Backplane { get; set; }
+
+        public override string ConnectionId => _connection.ConnectionId;
+        public override ClaimsPrincipal User => _connection.User;
+        public override IFeatureCollection Features => _connection.Features;
+        public override IDictionary<object, object?> Items => _connection.Items;
+        public override CancellationToken ConnectionAborted => _connection.ConnectionAborted;
+        public override IHubProtocol Protocol { get => _connection.Protocol; set { } }
+        public override void Abort() => _connection.Abort();
+
+        public override ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default)
+        {
+            _owner._outboxes.GetValueOrDefault(ConnectionId)?.Send(message);
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default) =>
+            WriteAsync(new SerializedHubMessage(message), cancellationToken);
+    }
 }
+
+/// <summary>Whether a connection's channels are subscribed on the backplane.</summary>
+internal enum BackplaneState { Registering, Registered, Unregistered }

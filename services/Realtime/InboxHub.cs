@@ -12,8 +12,8 @@ namespace Inbox.Realtime;
 /// group name from the client.
 /// </summary>
 [Authorize]
-public sealed class InboxHub(InboxDbContext db, LocalConnections connections, RealtimeFanout fanout, PresenceBoard board,
-    RealtimeSettings settings) : Hub
+public sealed class InboxHub(InboxDbContext db, LocalConnections connections, AgentPresence presence, AgentSignals signals,
+    RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -25,8 +25,9 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.Tenant(tenantId));
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.User(userId));
-        connections.Add(new AgentConnection(Context, tenantId, userId, sessionId, user.FindFirst(InboxClaims.Name)?.Value ?? ""));
-        fanout.StateChanged();
+        var connection = new AgentConnection(Context, tenantId, userId, sessionId, user.FindFirst(InboxClaims.Name)?.Value ?? "");
+        connections.Add(connection);
+        await SharedAsync(async () => await signals.PresenceAsync(tenantId, userId, connection.UserName, await presence.RegisterAsync(connection)));
         await base.OnConnectedAsync();
     }
 
@@ -34,9 +35,15 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
     {
         if (connections.Remove(Context.ConnectionId) is { } connection)
         {
-            foreach (var (conversationId, typing) in connection.Typing)
-                fanout.Typing(connection, conversationId, typing.IsPrivate, typing: false);
-            fanout.StateChanged();
+            var forgotten = await SharedAsync(async () =>
+            {
+                if (await presence.ForgetAsync(Context.ConnectionId) is { } gone) await signals.ForgottenAsync(gone);
+            });
+            if (!forgotten) // without Redis, this instance's clients still hear the typing stop
+            {
+                foreach (var (conversationId, typing) in connection.Typing)
+                    await signals.TypingAsync(connection, conversationId, typing.IsPrivate, typing: false);
+            }
         }
         await base.OnDisconnectedAsync(exception);
     }
@@ -48,22 +55,25 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
         if (!await db.Conversations.AnyAsync(c => c.Id == conversationId, Context.ConnectionAborted))
             throw new HubException("Conversation not found.");
         await Groups.AddToGroupAsync(Context.ConnectionId, RealtimeGroups.Conversation(conversationId));
-        if (Current().Joined.TryAdd(conversationId, true)) fanout.StateChanged();
+        var connection = Current();
+        if (connection.Joined.TryAdd(conversationId, true))
+            await SharedAsync(async () => await signals.ViewersAsync(connection.TenantId, conversationId, await presence.SetViewingAsync(connection, conversationId, true)));
     }
 
     public async Task LeaveConversation(Guid conversationId)
     {
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, RealtimeGroups.Conversation(conversationId));
         var connection = Current();
-        StopTyping(conversationId);
-        if (connection.Joined.TryRemove(conversationId, out _)) fanout.StateChanged();
+        await StopTyping(conversationId);
+        if (connection.Joined.TryRemove(conversationId, out _))
+            await SharedAsync(async () => await signals.ViewersAsync(connection.TenantId, conversationId, await presence.SetViewingAsync(connection, conversationId, false)));
     }
 
     /// <summary>
     /// Called as the agent types (any rate). The tenant's other agents hear typing:start at most once per throttle
     /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call.
     /// </summary>
-    public void StartTyping(Guid conversationId, bool isPrivate)
+    public async Task StartTyping(Guid conversationId, bool isPrivate)
     {
         var connection = Current();
         if (!connection.Joined.ContainsKey(conversationId)) throw new HubException("Join the conversation first.");
@@ -71,45 +81,77 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Re
         var forward = !connection.Typing.TryGetValue(conversationId, out var typing)
                       || now - typing.Forwarded >= settings.TypingThrottle || typing.IsPrivate != isPrivate;
         connection.Typing[conversationId] = (forward ? now : typing.Forwarded, now, isPrivate);
-        if (forward) fanout.Typing(connection, conversationId, isPrivate, typing: true);
+        if (!forward) return;
+        await signals.TypingAsync(connection, conversationId, isPrivate, typing: true);
+        await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, isPrivate));
     }
 
-    public void StopTyping(Guid conversationId)
+    public async Task StopTyping(Guid conversationId)
     {
         var connection = Current();
-        if (connection.Typing.TryRemove(conversationId, out var typing))
-            fanout.Typing(connection, conversationId, typing.IsPrivate, typing: false);
+        if (!connection.Typing.TryRemove(conversationId, out var typing)) return;
+        await signals.TypingAsync(connection, conversationId, typing.IsPrivate, typing: false);
+        await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, null));
     }
 
     /// <summary>The agent's own choice: "online" or "away".</summary>
-    public void SetPresence(string state)
+    public async Task SetPresence(string state)
     {
         if (state is not (PresenceStates.Online or PresenceStates.Away))
             throw new HubException("Presence is 'online' or 'away'.");
         var connection = Current();
         connection.State = state;
         connection.AwayByInactivity = false;
-        fanout.StateChanged();
+        await StateChangedAsync(connection);
     }
 
     /// <summary>Sent by the client while its agent is active; keeps the inactivity timeout from marking them away.</summary>
-    public void Heartbeat()
+    public async Task Heartbeat()
     {
         if (Current() is { AwayByInactivity: true } connection)
         {
             connection.State = PresenceStates.Online;
             connection.AwayByInactivity = false;
-            fanout.StateChanged();
+            await StateChangedAsync(connection);
         }
     }
 
-    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes).</summary>
-    public IEnumerable<object> GetPresence() =>
-        board.PresenceOf(Current().TenantId).Select(p => new { p.UserId, p.UserName, p.State });
+    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes); none while Redis is down.</summary>
+    public async Task<IEnumerable<object>> GetPresence()
+    {
+        IReadOnlyList<AgentPresence.AgentState> agents = [];
+        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current().TenantId));
+        return agents.Select(p => new { p.UserId, p.UserName, p.State });
+    }
 
-    /// <summary>Who has this conversation open right now (viewing:update carries the changes).</summary>
-    public IEnumerable<object> GetViewers(Guid conversationId) =>
-        board.ViewersOf(Current().TenantId, conversationId).Select(v => new { v.UserId, v.UserName });
+    /// <summary>Who has this conversation open right now (viewing:update carries the changes); none while Redis is down.</summary>
+    public async Task<IEnumerable<object>> GetViewers(Guid conversationId)
+    {
+        IReadOnlyList<AgentPresence.Viewer> viewers = [];
+        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current().TenantId, conversationId));
+        return viewers.Select(v => new { v.UserId, v.UserName });
+    }
+
+    private Task StateChangedAsync(AgentConnection connection) =>
+        SharedAsync(async () => await signals.PresenceAsync(connection.TenantId, connection.UserId, connection.UserName, await presence.SetStateAsync(connection)));
+
+    /// <summary>
+    /// Presence, viewers and typing live in Redis: while it is down they are neither shared nor read (false), and the
+    /// hub answers as if no one else were there — never an error, which would stop a client's resume.
+    /// </summary>
+    private async Task<bool> SharedAsync(Func<Task> change)
+    {
+        try
+        {
+            await change();
+            return true;
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            logger.LogDebug(ex, "Redis is down: presence of {ConnectionId} is not shared", Context.ConnectionId);
+            return false;
+        }
+    }
 
     private AgentConnection Current()
     {

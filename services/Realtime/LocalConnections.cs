@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Inbox.Contracts;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Inbox.Realtime;
@@ -32,7 +31,7 @@ public static class PresenceStates
     public static int Rank(string state) => state switch { Online => 2, Away => 1, _ => 0 };
 }
 
-/// <summary>The connections this instance holds. Other instances learn of them through <see cref="InstanceState"/>.</summary>
+/// <summary>The connections this instance holds (what other instances know of them is in <see cref="AgentPresence"/>).</summary>
 public sealed class LocalConnections
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _connections = new();
@@ -68,18 +67,5 @@ public sealed class LocalConnections
                 connection.Context.ConnectionId, connection.UserId, connection.SessionId, reason);
             connection.Context.Abort();
         }
-    }
-
-    /// <summary>Per agent, the best state of their connections here; per conversation, who has it open here.</summary>
-    public InstanceState Snapshot(string instanceId)
-    {
-        var connections = _connections.Values.ToList();
-        var agents = connections.GroupBy(c => (c.TenantId, c.UserId))
-            .Select(g => new ConnectedAgent(g.Key.TenantId, g.Key.UserId, g.First().UserName,
-                g.MaxBy(c => PresenceStates.Rank(c.State))!.State))
-            .ToList();
-        var viewers = connections.SelectMany(c => c.Joined.Keys.Select(id => new ConversationViewer(c.TenantId, id, c.UserId, c.UserName)))
-            .Distinct().ToList();
-        return new InstanceState(instanceId, DateTimeOffset.UtcNow, agents, viewers);
     }
 }

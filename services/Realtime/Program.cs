@@ -6,7 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
 builder.AddRealtimeHub();
-builder.AddInboxBus(RealtimeBus.RegisterConsumers, RealtimeBus.ConfigureInstanceQueue);
+builder.AddInboxBus(RealtimeBus.RegisterConsumers, RealtimeBus.ConfigureQueues);
 
 var app = builder.Build();
 app.UseCors();              // the web inbox connects from the Api's origin

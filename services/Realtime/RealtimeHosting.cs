@@ -1,11 +1,13 @@
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Inbox.Realtime;
 
 public static class RealtimeHosting
 {
-    /// <summary>The hub, its limits, and the per-instance state behind typing, presence and viewers.</summary>
+    /// <summary>The hub and its limits, on the Redis backplane, with typing, presence and viewers kept in Redis.</summary>
     public static WebApplicationBuilder AddRealtimeHub(this WebApplicationBuilder builder)
     {
         var settings = RealtimeSettings.From(builder.Configuration);
@@ -16,6 +18,8 @@ public static class RealtimeHosting
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         builder.Services.AddCors(o => o.AddDefaultPolicy(policy =>
             policy.WithOrigins(origins).AllowAnyHeader().WithMethods("GET", "POST").AllowCredentials()));
+        builder.Services.AddSingleton<RealtimeRedis>();
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 32 * 1024;       // hub calls are small; anything bigger is refused
@@ -25,16 +29,20 @@ public static class RealtimeHosting
             o.KeepAliveInterval = TimeSpan.FromSeconds(10);
             o.AddFilter<HubCallLimiter>();
             o.AddFilter<TenantHubFilter>();
-        });
-        // Pushes go through HubFanout (a queue per connection, never waiting on one); the lifetime manager tells it who
-        // is connected and in which groups.
+        }).AddStackExchangeRedis();
+        // The backplane's connection is this instance's one Redis connection.
+        builder.Services.AddOptions<RedisOptions>().Configure<RealtimeRedis>((o, redis) => o.ConnectionFactory = _ => Task.FromResult(redis.Connection));
+        // Writes go through HubFanout (a queue per connection, never waiting on one), whoever sends: see the lifetime manager.
         builder.Services.AddSingleton<HubFanout>();
-        builder.Services.AddSingleton<HubLifetimeManager<InboxHub>, FanoutLifetimeManager>();
+        builder.Services.AddSingleton<BackplaneLifetimeManager>();
+        builder.Services.AddSingleton<HubLifetimeManager<InboxHub>>(sp => sp.GetRequiredService<BackplaneLifetimeManager>());
+        builder.Services.AddSingleton<StreamChannel>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamChannel>());
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<LocalConnections>();
-        builder.Services.AddSingleton<PresenceBoard>();
-        builder.Services.AddSingleton<RealtimeFanout>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RealtimeFanout>());
+        builder.Services.AddSingleton<AgentPresence>();
+        builder.Services.AddSingleton<AgentSignals>();
+        builder.Services.AddHostedService<PresenceClock>();
         return builder;
     }
 

@@ -27,13 +27,13 @@ public static class RealtimeAudiences
 }
 
 /// <summary>
-/// Pushes a tenant's stream events to their SignalR audiences, in position order. Delivery is at least once, so an
-/// event already pushed (same tenant and position) is dropped; a batch or event naming another tenant than its bus
-/// header is dropped too. A push only queues the event for each connection (<see cref="HubFanout"/>), so no client
-/// holds up the batch, the next one or anyone else, and each client gets the events in the order pushed (the queue
-/// is read one message at a time: ConcurrentMessageLimit 1).
+/// Sends a tenant's stream events to their SignalR audiences on every instance, in position order. Only one instance
+/// consumes each batch (see <see cref="RealtimeBus"/>). Delivery is at least once, so an event already sent (same
+/// tenant and position) is dropped; a batch or event naming another tenant than its bus header is dropped too. Sending
+/// only hands the batch to Redis (<see cref="StreamChannel"/>), and each instance only queues it for each connection
+/// (<see cref="HubFanout"/>), so no client holds up the batch, the next one or anyone else.
 /// </summary>
-public sealed class TenantStreamConsumer(HubFanout fanout, TenantContext tenant, RecentEvents recent,
+public sealed class TenantStreamConsumer(StreamChannel stream, TenantContext tenant, RecentEvents recent,
     ILogger<TenantStreamConsumer> logger) : IConsumer<TenantStreamBatch>
 {
     public Task Consume(ConsumeContext<TenantStreamBatch> context)
@@ -45,6 +45,7 @@ public sealed class TenantStreamConsumer(HubFanout fanout, TenantContext tenant,
             return Task.CompletedTask;
         }
         using var push = RealtimeTelemetry.StartPush(context.Message.Events.Count); // in the trace the batch came with
+        var deliveries = new List<StreamChannel.Delivery>(context.Message.Events.Count);
         foreach (var (messageType, @event) in context.Message.Events)
         {
             if (!NamesTenant(@event, tenantId))
@@ -53,9 +54,9 @@ public sealed class TenantStreamConsumer(HubFanout fanout, TenantContext tenant,
                 continue;
             }
             if (@event.ConversationId is not { } conversationId || !recent.FirstTime(tenantId, @event.Position)) continue;
-            fanout.Push(RealtimeAudiences.GroupFor(messageType, tenantId, conversationId), @event.Name, @event.Payload);
+            deliveries.Add(new(RealtimeAudiences.GroupFor(messageType, tenantId, conversationId), @event.Name, @event.Payload));
         }
-        return Task.CompletedTask;
+        return stream.PublishAsync(deliveries);
     }
 
     private static bool NamesTenant(StreamedEvent @event, Guid tenantId) =>

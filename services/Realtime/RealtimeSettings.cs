@@ -1,7 +1,8 @@
 namespace Inbox.Realtime;
 
 /// <summary>
-/// Realtime:InstanceId names this instance (and its queue); the rest tune typing, presence and limits
+/// Realtime:InstanceId names this instance (and its queue of access-ending signals); <see cref="Deployment"/> names the
+/// instances it works with; the rest tune typing, presence and limits
 /// (Realtime:TypingThrottleSeconds, TypingExpirySeconds, HeartbeatSeconds, InstanceTimeoutSeconds,
 /// InactivitySeconds, HubCallsPerSecond) and when <see cref="HubFanout"/> drops a connection that does not keep up
 /// (Realtime:PushBacklogEvents, PushBacklogBytes, PushDeadlineSeconds).
@@ -9,6 +10,13 @@ namespace Inbox.Realtime;
 public sealed class RealtimeSettings
 {
     public required string InstanceId { get; init; }
+
+    /// <summary>
+    /// The deployment this instance belongs to: its Redis channel prefix (see <see cref="RealtimeRedis.OptionsFrom"/>),
+    /// which is what the instances that hear each other on Redis share. They share one stream queue on their RabbitMQ
+    /// vhost; another deployment on the same vhost has a queue of its own (<see cref="RealtimeBus"/>).
+    /// </summary>
+    public required string Deployment { get; init; }
     public TimeSpan TypingThrottle { get; init; }
     public TimeSpan TypingExpiry { get; init; }
     public TimeSpan Heartbeat { get; init; }
@@ -32,6 +40,7 @@ public sealed class RealtimeSettings
         return new RealtimeSettings
         {
             InstanceId = configuration["Realtime:InstanceId"] ?? $"{Environment.MachineName}-{Guid.NewGuid():N}",
+            Deployment = RealtimeRedis.OptionsFrom(configuration).ChannelPrefix.ToString(),
             TypingThrottle = Seconds("TypingThrottleSeconds", 2),
             TypingExpiry = Seconds("TypingExpirySeconds", 6),
             Heartbeat = Seconds("HeartbeatSeconds", 5),

@@ -3,29 +3,6 @@ using MassTransit;
 
 namespace Inbox.Realtime;
 
-/// <summary>typing:start / typing:stop to the tenant's agents here, the typist's own connection excluded.</summary>
-public sealed class AgentTypingConsumer(HubFanout fanout) : IConsumer<AgentTyping>
-{
-    public Task Consume(ConsumeContext<AgentTyping> context)
-    {
-        var m = context.Message;
-        // To the whole tenant, not only the conversation's room: agents see "typing…" on the list's rows too.
-        fanout.PushExcept(RealtimeGroups.Tenant(m.TenantId), m.ConnectionId, m.Typing ? HubEvents.TypingStart : HubEvents.TypingStop,
-            new { m.ConversationId, m.UserId, m.UserName, m.IsPrivate });
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>Another instance's (or this one's) state: update the board, tell local connections what changed.</summary>
-public sealed class InstanceStateConsumer(HubFanout fanout, PresenceBoard board) : IConsumer<InstanceState>
-{
-    public Task Consume(ConsumeContext<InstanceState> context)
-    {
-        PresenceBroadcast.Push(fanout, board.Apply(context.Message));
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>A deactivated member's live connections here are closed at once.</summary>
 public sealed class MemberDeactivatedConsumer(LocalConnections connections, ILogger<MemberDeactivatedConsumer> logger)
     : IConsumer<MemberDeactivated>

@@ -52,6 +52,13 @@ public sealed class InboxStack : IAsyncLifetime
         foreach (var (key, value) in settings ?? []) all[key] = value;
         return new(all);
     }
+    /// <summary>
+    /// A Realtime instance of another deployment on the tests' vhost: it publishes on <paramref name="redis"/>, under a
+    /// channel prefix of its own, as another stack sharing the broker would.
+    /// </summary>
+    public static ServiceHost<InboxHub> NewDeployment(PrivateRedis redis) =>
+        NewRealtime(new() { ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},channelPrefix=elsewhere-{Guid.NewGuid():N}" });
+
     /// <summary>Meta, as far as the tests are concerned: the project's Cloud API simulator, posting to Ingest.</summary>
     public Simulator Simulator { get; private set; } = null!;
 

@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -40,6 +41,23 @@ public sealed class ServiceHost<TMarker> : WebApplicationFactory<TMarker> where 
         builder.UseSetting("Logging:LogLevel:Default", "Warning"); // keep test output readable
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
+
+    /// <summary>
+    /// Stops the service. One whose bus is still starting (a test that is done with it at once) is given up to 30 s to
+    /// finish first: MassTransit ignores a stop until then, and the bus would run on after its host is gone, consuming
+    /// with a disposed container — for Realtime, maybe as its deployment's active stream consumer, swallowing every event.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        if (BaseAddress is not null && !_stopping && Services.GetService<IBusControl>() is { } bus)
+        {
+            _stopping = true;
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        }
+        await base.DisposeAsync();
+    }
+
+    private bool _stopping;
 
     protected override void Dispose(bool disposing)
     {
