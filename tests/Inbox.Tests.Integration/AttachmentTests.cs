@@ -34,7 +34,7 @@ public sealed class AttachmentTests(InboxStack stack)
         var agent = await stack.LoginAgentAsync(tenant);
         var customer = "4917" + Random.Shared.NextInt64(100_000_000, 999_999_999);
         await stack.Simulator.CustomerWritesAsync(tenant.PhoneNumberId, customer, "Can you send me the invoice?");
-        var conversation = (Guid)(await EventuallyAsync(
+        var conversation = (Guid)(await Eventually.ReadAsync(
             () => stack.Database.ScalarAsync(tenant.Id, "select v.id from conversations v join contacts c on c.id = v.contact_id where c.wa_id = $1", customer),
             c => c is Guid))!;
         var hub = await HubClient.ConnectAsync(stack.Realtime.BaseAddress, agent.AccessToken);
@@ -54,18 +54,6 @@ public sealed class AttachmentTests(InboxStack stack)
 
     private async Task<JsonElement> UploadedAsync(Agent agent, byte[] bytes, string fileName, string contentType) =>
         await Agent.ReadAsync(await UploadAsync(agent, new ByteArrayContent(bytes), fileName, contentType), HttpStatusCode.Created);
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Still {value}.");
-            await Task.Delay(100);
-        }
-    }
 
     [Fact]
     public async Task A_file_uploaded_and_sent_reaches_WhatsApp_by_a_media_id_whose_bytes_are_the_file()
@@ -261,7 +249,7 @@ public sealed class AttachmentTests(InboxStack stack)
             """, id, chat.Conversation, payload, chat.Agent.UserId, upload, mediaId);
 
         // The lease sweep hands the send to a live worker, which sends it by the kept media id.
-        var message = await EventuallyAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
+        var message = await Eventually.ReadAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
             m => m.GetProperty("wamid").ValueKind == JsonValueKind.String);
         var send = Assert.Single(await stack.Simulator.SendsToAsync(chat.Customer));
         Assert.Equal(message.GetProperty("wamid").GetString(), send.GetProperty("id").GetString());
@@ -312,7 +300,7 @@ public sealed class AttachmentTests(InboxStack stack)
         await stack.Database.ExecuteAsync(tenant.Id, "update media_files set created_at = now() - interval '2 days' where id = any($1)",
             new[] { forgotten, sentUpload });
 
-        await EventuallyAsync(() => stack.Database.CountAsync(tenant.Id, "select count(*) from media_files where id = $1", forgotten), n => n == 0);
+        await Eventually.ReadAsync(() => stack.Database.CountAsync(tenant.Id, "select count(*) from media_files where id = $1", forgotten), n => n == 0);
         Assert.Equal(0, await stack.Database.CountAsync(tenant.Id, "select count(*) from media_blobs where media_file_id = $1", forgotten));
         Assert.Equal(2, await stack.Database.CountAsync(tenant.Id, "select count(*) from media_blobs where media_file_id = any($1)",
             new[] { fresh, sentUpload }));
