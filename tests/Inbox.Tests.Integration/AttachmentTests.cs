@@ -42,26 +42,13 @@ public sealed class AttachmentTests(InboxStack stack)
         return new Chat(agent, hub, conversation, customer);
     }
 
-    /// <summary>POST /api/uploads as the browser sends it: multipart, the file in part "file" with its declared type.</summary>
-    private async Task<HttpResponseMessage> UploadAsync(Agent agent, HttpContent file, string fileName, string? contentType)
-    {
-        if (contentType is not null) file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        using var form = new MultipartFormDataContent { { file, "file", fileName } };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", agent.AccessToken);
-        return await stack.Api.Http.SendAsync(request);
-    }
-
-    private async Task<JsonElement> UploadedAsync(Agent agent, byte[] bytes, string fileName, string contentType) =>
-        await Agent.ReadAsync(await UploadAsync(agent, new ByteArrayContent(bytes), fileName, contentType), HttpStatusCode.Created);
-
     [Fact]
     public async Task A_file_uploaded_and_sent_reaches_WhatsApp_by_a_media_id_whose_bytes_are_the_file()
     {
         await using var chat = await ChatAsync();
         var tenant = chat.Agent.Tenant;
 
-        var upload = await UploadedAsync(chat.Agent, Photo, "receipt.png", "image/png");
+        var upload = await chat.Agent.UploadedAsync(Photo, "receipt.png", "image/png");
         Assert.Equal("image", upload.GetProperty("type").GetString());
         Assert.Equal("image/png", upload.GetProperty("mimeType").GetString());
         Assert.Equal("receipt.png", upload.GetProperty("filename").GetString());
@@ -100,7 +87,7 @@ public sealed class AttachmentTests(InboxStack stack)
     public async Task A_document_keeps_its_file_name_and_is_sent_as_a_document()
     {
         await using var chat = await ChatAsync();
-        var upload = await UploadedAsync(chat.Agent, Pdf, "Invoice 2026-12.pdf", "application/pdf");
+        var upload = await chat.Agent.UploadedAsync(Pdf, "Invoice 2026-12.pdf", "application/pdf");
         Assert.Equal("document", upload.GetProperty("type").GetString());
 
         var sent = await chat.Agent.SendMessageAsync(chat.Conversation,
@@ -123,27 +110,27 @@ public sealed class AttachmentTests(InboxStack stack)
         var agent = await stack.LoginAgentAsync(tenant);
 
         // A type WhatsApp does not take.
-        var gif = await Agent.ProblemAsync(await UploadAsync(agent, new ByteArrayContent("GIF89a\x01\x00"u8.ToArray()), "dance.gif", "image/gif"),
+        var gif = await Agent.ProblemAsync(await agent.UploadAsync(new ByteArrayContent("GIF89a\x01\x00"u8.ToArray()), "dance.gif", "image/gif"),
             HttpStatusCode.UnsupportedMediaType, "urn:inbox:problem:unsupported-file");
         Assert.Contains("image/gif", gif.GetProperty("detail").GetString());
         // Content that is not what it is declared as.
-        var renamed = await Agent.ProblemAsync(await UploadAsync(agent, new ByteArrayContent(Pdf), "photo.png", "image/png"),
+        var renamed = await Agent.ProblemAsync(await agent.UploadAsync(new ByteArrayContent(Pdf), "photo.png", "image/png"),
             HttpStatusCode.UnsupportedMediaType, "urn:inbox:problem:unsupported-file");
         Assert.Contains("PDF", renamed.GetProperty("detail").GetString());
         // Over a kind's limit: an image of 5 MB and a byte, said up front and (chunked, no length) found while reading.
         var bigImage = Photo.Concat(new byte[5 * 1024 * 1024 + 1 - Photo.Length]).ToArray();
-        var big = await Agent.ProblemAsync(await UploadAsync(agent, new ByteArrayContent(bigImage), "big.png", "image/png"),
+        var big = await Agent.ProblemAsync(await agent.UploadAsync(new ByteArrayContent(bigImage), "big.png", "image/png"),
             HttpStatusCode.RequestEntityTooLarge, "urn:inbox:problem:file-too-large");
         Assert.Contains("5 MB", big.GetProperty("detail").GetString());
-        await Agent.ProblemAsync(await UploadAsync(agent, new StreamContent(new UnknownLengthStream(bigImage)), "big.png", "image/png"),
+        await Agent.ProblemAsync(await agent.UploadAsync(new StreamContent(new UnknownLengthStream(bigImage)), "big.png", "image/png"),
             HttpStatusCode.RequestEntityTooLarge, "urn:inbox:problem:file-too-large");
         // A static sticker over 100 KB (an animated one may have 500 KB).
         var webp = "RIFF\0\0\0\0WEBPVP8 "u8.ToArray().Concat(new byte[110 * 1024]).ToArray();
-        var sticker = await Agent.ProblemAsync(await UploadAsync(agent, new ByteArrayContent(webp), "sticker.webp", "image/webp"),
+        var sticker = await Agent.ProblemAsync(await agent.UploadAsync(new ByteArrayContent(webp), "sticker.webp", "image/webp"),
             HttpStatusCode.RequestEntityTooLarge, "urn:inbox:problem:file-too-large");
         Assert.Contains("100 KB", sticker.GetProperty("detail").GetString());
         // Empty, no file part, not multipart.
-        await Agent.AssertInvalidAsync(await UploadAsync(agent, new ByteArrayContent([]), "empty.txt", "text/plain"), "file");
+        await Agent.AssertInvalidAsync(await agent.UploadAsync(new ByteArrayContent([]), "empty.txt", "text/plain"), "file");
         using (var noFile = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = new MultipartFormDataContent { { new StringContent("x"), "caption" } } })
         {
             noFile.Headers.Authorization = new AuthenticationHeaderValue("Bearer", agent.AccessToken);
@@ -155,9 +142,9 @@ public sealed class AttachmentTests(InboxStack stack)
         Assert.Equal(0, await stack.Database.CountAsync(tenant.Id, "select count(*) from media_blobs"));
         // What WhatsApp takes passes: an animated sticker of 400 KB, a text file, an MP3 named without a type.
         var animated = "RIFF\0\0\0\0WEBPVP8X"u8.ToArray().Concat(new byte[] { 0, 0, 0, 0, 0x02 }).Concat(new byte[400 * 1024]).ToArray();
-        Assert.Equal("sticker", (await UploadedAsync(agent, animated, "party.webp", "image/webp")).GetProperty("type").GetString());
-        Assert.Equal("document", (await UploadedAsync(agent, "Order #7: 2 chairs\n"u8.ToArray(), "order.txt", "text/plain")).GetProperty("type").GetString());
-        var mp3 = await UploadedAsync(agent, "ID3\x04\0\0\0\0\0\0"u8.ToArray().Concat(new byte[2048]).ToArray(), "note.mp3", "application/octet-stream");
+        Assert.Equal("sticker", (await agent.UploadedAsync(animated, "party.webp", "image/webp")).GetProperty("type").GetString());
+        Assert.Equal("document", (await agent.UploadedAsync("Order #7: 2 chairs\n"u8.ToArray(), "order.txt", "text/plain")).GetProperty("type").GetString());
+        var mp3 = await agent.UploadedAsync("ID3\x04\0\0\0\0\0\0"u8.ToArray().Concat(new byte[2048]).ToArray(), "note.mp3", "application/octet-stream");
         Assert.Equal(("audio", "audio/mpeg"), (mp3.GetProperty("type").GetString(), mp3.GetProperty("mimeType").GetString()));
     }
 
@@ -165,7 +152,7 @@ public sealed class AttachmentTests(InboxStack stack)
     public async Task An_upload_is_sent_once_by_its_own_agent_as_its_own_type()
     {
         await using var chat = await ChatAsync();
-        var upload = (await UploadedAsync(chat.Agent, Photo, "photo.png", "image/png")).GetProperty("id").GetGuid();
+        var upload = (await chat.Agent.UploadedAsync(Photo, "photo.png", "image/png")).GetProperty("id").GetGuid();
         var path = $"/api/conversations/{chat.Conversation}/messages";
 
         await Agent.AssertInvalidAsync(await chat.Agent.SendAsync(HttpMethod.Post, path,
@@ -182,7 +169,7 @@ public sealed class AttachmentTests(InboxStack stack)
         Assert.Equal(HttpStatusCode.NotFound, (await chat.Agent.SendAsync(HttpMethod.Delete, $"/api/uploads/{upload}")).StatusCode);
 
         // Discarded before a send: gone, bytes and all.
-        var discarded = (await UploadedAsync(chat.Agent, Photo, "other.png", "image/png")).GetProperty("id").GetGuid();
+        var discarded = (await chat.Agent.UploadedAsync(Photo, "other.png", "image/png")).GetProperty("id").GetGuid();
         Assert.Equal(HttpStatusCode.NoContent, (await chat.Agent.SendAsync(HttpMethod.Delete, $"/api/uploads/{discarded}")).StatusCode);
         Assert.Equal(0, await stack.Database.CountAsync(chat.Agent.Tenant.Id, "select count(*) from media_blobs where media_file_id = $1", discarded));
         await Agent.AssertInvalidAsync(await chat.Agent.SendAsync(HttpMethod.Post, path,
@@ -194,13 +181,13 @@ public sealed class AttachmentTests(InboxStack stack)
     {
         await using var mine = await ChatAsync();
         await using var theirs = await ChatAsync();
-        var upload = (await UploadedAsync(mine.Agent, Photo, "private.png", "image/png")).GetProperty("id").GetGuid();
+        var upload = (await mine.Agent.UploadedAsync(Photo, "private.png", "image/png")).GetProperty("id").GetGuid();
 
         await Agent.AssertInvalidAsync(await theirs.Agent.SendAsync(HttpMethod.Post, $"/api/conversations/{theirs.Conversation}/messages",
             new { type = "image", uploadId = upload }, Guid.NewGuid().ToString()), "uploadId");
         await Agent.ProblemAsync(await theirs.Agent.SendAsync(HttpMethod.Delete, $"/api/uploads/{upload}"), HttpStatusCode.NotFound);
         // Nor into my conversation from theirs, with their own upload.
-        var foreign = (await UploadedAsync(theirs.Agent, Photo, "theirs.png", "image/png")).GetProperty("id").GetGuid();
+        var foreign = (await theirs.Agent.UploadedAsync(Photo, "theirs.png", "image/png")).GetProperty("id").GetGuid();
         await Agent.ProblemAsync(await theirs.Agent.SendAsync(HttpMethod.Post, $"/api/conversations/{mine.Conversation}/messages",
             new { type = "image", uploadId = foreign }, Guid.NewGuid().ToString()), HttpStatusCode.NotFound);
 
@@ -217,7 +204,7 @@ public sealed class AttachmentTests(InboxStack stack)
     {
         await using var chat = await ChatAsync();
         var tenant = chat.Agent.Tenant;
-        var upload = (await UploadedAsync(chat.Agent, Photo, "receipt.png", "image/png")).GetProperty("id").GetGuid();
+        var upload = (await chat.Agent.UploadedAsync(Photo, "receipt.png", "image/png")).GetProperty("id").GetGuid();
         // What a Workers process that died between the upload and the send leaves: Meta has the file (its media id is
         // kept with it), the send is still claimed by the dead worker, its lease over.
         using var file = new MemoryStream(Photo);
@@ -268,7 +255,7 @@ public sealed class AttachmentTests(InboxStack stack)
         await stack.Simulator.FailNextUploadsAsync(tenant.PhoneNumberId, 131053, 1); // media upload error: for good
         var refused = (await chat.Agent.SendMessageAsync(chat.Conversation, new
         {
-            type = "image", uploadId = (await UploadedAsync(chat.Agent, Photo, "a.png", "image/png")).GetProperty("id").GetGuid(),
+            type = "image", uploadId = (await chat.Agent.UploadedAsync(Photo, "a.png", "image/png")).GetProperty("id").GetGuid(),
         })).GetProperty("id").GetGuid();
         var failed = await chat.Hub.WaitForAsync(HubEvents.MessageStatus,
             e => e.GetProperty("messageId").GetGuid() == refused && e.GetProperty("status").GetString() == "failed", Timeout);
@@ -278,7 +265,7 @@ public sealed class AttachmentTests(InboxStack stack)
         await stack.Simulator.FailNextUploadsAsync(tenant.PhoneNumberId, 131000, 1); // something went wrong: try again
         var retried = (await chat.Agent.SendMessageAsync(chat.Conversation, new
         {
-            type = "image", uploadId = (await UploadedAsync(chat.Agent, Photo, "b.png", "image/png")).GetProperty("id").GetGuid(),
+            type = "image", uploadId = (await chat.Agent.UploadedAsync(Photo, "b.png", "image/png")).GetProperty("id").GetGuid(),
         })).GetProperty("id").GetGuid();
         await chat.Hub.WaitForAsync(HubEvents.MessageStatus,
             e => e.GetProperty("messageId").GetGuid() == retried && e.GetProperty("status").GetString() == "sent", Timeout);
@@ -292,9 +279,9 @@ public sealed class AttachmentTests(InboxStack stack)
     {
         await using var chat = await ChatAsync();
         var tenant = chat.Agent.Tenant;
-        var forgotten = (await UploadedAsync(chat.Agent, Photo, "forgotten.png", "image/png")).GetProperty("id").GetGuid();
-        var fresh = (await UploadedAsync(chat.Agent, Photo, "fresh.png", "image/png")).GetProperty("id").GetGuid();
-        var sentUpload = (await UploadedAsync(chat.Agent, Photo, "sent.png", "image/png")).GetProperty("id").GetGuid();
+        var forgotten = (await chat.Agent.UploadedAsync(Photo, "forgotten.png", "image/png")).GetProperty("id").GetGuid();
+        var fresh = (await chat.Agent.UploadedAsync(Photo, "fresh.png", "image/png")).GetProperty("id").GetGuid();
+        var sentUpload = (await chat.Agent.UploadedAsync(Photo, "sent.png", "image/png")).GetProperty("id").GetGuid();
         var sent = await chat.Agent.SendMessageAsync(chat.Conversation, new { type = "image", uploadId = sentUpload });
         // Older than Media:UnsentUploadLifetime (a day).
         await stack.Database.ExecuteAsync(tenant.Id, "update media_files set created_at = now() - interval '2 days' where id = any($1)",
