@@ -4,6 +4,7 @@ import {
   AGENT, API, OWNER, apiLogin, customerWrites, eventually, login, newAgentBrowser, removeProfiles,
   runScenarios, screenshot, simulator, startStack,
 } from './harness.mjs';
+import { attachFromDisk } from './attachments.mjs';
 import { twoTabsOfOneAgent } from './two-tabs.mjs';
 
 const run = Date.now().toString().slice(-7);
@@ -204,6 +205,9 @@ try {
       if (!reason.includes('131026')) throw new Error(`the failure shows "${reason}"`);
       await b.page.locator('[data-testid=message][data-status=failed]', { hasText: doomed }).waitFor();
     }],
+
+    ['files from disk — picked (with upload progress), pasted and dropped — are checked, shown at once and sent by media id',
+      () => attachFromDisk({ a, b, customer: customer.from, run })],
 
     ['after 24 hours without a customer message the composer offers templates only', async () => {
       const from = `1556${run}`;

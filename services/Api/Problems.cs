@@ -20,6 +20,8 @@ public static class Problems
     public const string InviteGone = "urn:inbox:problem:invite-gone";
     public const string ChannelDisabled = "urn:inbox:problem:channel-disabled";
     public const string RateLimited = "urn:inbox:problem:rate-limited";
+    public const string FileTooLarge = "urn:inbox:problem:file-too-large";
+    public const string UnsupportedFile = "urn:inbox:problem:unsupported-file";
 
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem($"{what} was not found.", statusCode: StatusCodes.Status404NotFound, title: "Not found", type: NotFoundType);

@@ -43,6 +43,7 @@ app.MapConversationsApi();
 app.MapMuteApi();           // per agent: no notifications of a conversation
 app.MapMessagesApi();
 app.MapMediaApi();
+app.MapUploadsApi();        // files agents attach from disk, checked against WhatsApp's types and sizes
 app.MapContactsApi();
 app.MapCannedResponsesApi();
 app.MapSettingsApi();

@@ -29,6 +29,7 @@ public static class Jobs
             Every<CloseServiceWindowsJob>(timersInterval);
             Every<SendLeaseSweepJob>(outbound.LeaseSweepInterval);
             Every<MediaDownloadSweepJob>(media.SweepInterval);
+            Every<UnsentUploadSweepJob>(media.SweepInterval);
 
             void Every<TJob>(TimeSpan interval) where TJob : IJob
             {

@@ -37,8 +37,9 @@ public static class Snapshots
 
     public static string MediaUrl(Guid messageId) => $"/api/messages/{messageId}/media";
 
+    /// <summary>A message's file as the inbox shows it (an upload not sent yet belongs to no message: null).</summary>
     public static MediaSnapshot? Media(MediaFile? file) =>
-        file is null ? null : new MediaSnapshot(file.Status, file.MimeType, file.Filename, file.FileSize, MediaUrl(file.MessageId));
+        file?.MessageId is { } messageId ? new MediaSnapshot(file.Status, file.MimeType, file.Filename, file.FileSize, MediaUrl(messageId)) : null;
 
     /// <summary>Messages with their media and their current reactions (reactions are keyed by the target's wamid).</summary>
     public static async Task<List<MessageSnapshot>> MessagesAsync(

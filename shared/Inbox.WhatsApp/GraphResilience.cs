@@ -8,25 +8,27 @@ using Refit;
 namespace Inbox.WhatsApp;
 
 /// <summary>
-/// Outbound:MaxRetries (default 5), Outbound:RetryBaseDelay (2 s), Outbound:MaxRetryDelay (1 min) and
-/// Outbound:AttemptTimeout (20 s: one send or read mark; past it the outcome is unknown and it is not repeated).
+/// Outbound:MaxRetries (default 5), Outbound:RetryBaseDelay (2 s), Outbound:MaxRetryDelay (1 min),
+/// Outbound:AttemptTimeout (20 s: one send or read mark; past it the outcome is unknown and it is not repeated) and
+/// Outbound:UploadTimeout (5 min: one media upload, up to WhatsApp's 100 MB).
 /// </summary>
-public sealed record GraphRetrySettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan MaxRetryDelay, TimeSpan AttemptTimeout)
+public sealed record GraphRetrySettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan MaxRetryDelay, TimeSpan AttemptTimeout, TimeSpan UploadTimeout)
 {
     public static GraphRetrySettings From(IConfiguration configuration) => new(
         configuration.GetValue<int?>("Outbound:MaxRetries") ?? 5,
         configuration.GetValue<TimeSpan?>("Outbound:RetryBaseDelay") ?? TimeSpan.FromSeconds(2),
         configuration.GetValue<TimeSpan?>("Outbound:MaxRetryDelay") ?? TimeSpan.FromMinutes(1),
-        configuration.GetValue<TimeSpan?>("Outbound:AttemptTimeout") ?? TimeSpan.FromSeconds(20));
+        configuration.GetValue<TimeSpan?>("Outbound:AttemptTimeout") ?? TimeSpan.FromSeconds(20),
+        configuration.GetValue<TimeSpan?>("Outbound:UploadTimeout") ?? TimeSpan.FromMinutes(5));
 }
 
 /// <summary>
 /// The resilience pipeline on the Graph client's HttpClient: how a call is retried — by Meta's error code, never by
 /// HTTP status.
 /// <list type="bullet">
-/// <item>Only sends and read marks are retried here. A media look-up is retried by DownloadMediaConsumer's
-/// redelivery (with its own back-off), and a number proof has an admin waiting for its answer: retrying them here
-/// too would multiply the attempts.</item>
+/// <item>Only sends, read marks and media uploads are retried here (an upload's content is a seekable stream, sent
+/// again from its start). A media look-up is retried by DownloadMediaConsumer's redelivery (with its own back-off),
+/// and a number proof has an admin waiting for its answer: retrying them here too would multiply the attempts.</item>
 /// <item>An answer carrying a transient code (<see cref="GraphApiException.IsTransient"/>: 130429, 131056, 131000,
 /// 131016, …) is tried again with exponential back-off and jitter — 4^n for the pair rate limit 131056, as Meta
 /// advises; anything else (131047, 131026, 100, 190…) is an answer at once. A connection that could not even be
@@ -41,7 +43,8 @@ public static class GraphResilience
     /// <summary>What HttpClient.Timeout was for the calls not retried here (the pipeline bounds every call now).</summary>
     public static readonly TimeSpan UnretriedCallTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly HashSet<string> RetriedCalls = [nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync)];
+    private static readonly HashSet<string> RetriedCalls =
+        [nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync), nameof(IGraphApi.UploadMediaAsync)];
 
     private static readonly HttpRequestOptionsKey<string> CallName = new(HttpRequestMessageOptions.MethodName);
 
@@ -67,7 +70,8 @@ public static class GraphResilience
         });
         pipeline.AddTimeout(new TimeoutStrategyOptions
         {
-            TimeoutGenerator = args => ValueTask.FromResult(IsRetried(args.Context) ? settings.AttemptTimeout : UnretriedCallTimeout),
+            TimeoutGenerator = args => ValueTask.FromResult(CallOf(args.Context) == nameof(IGraphApi.UploadMediaAsync) ? settings.UploadTimeout
+                : IsRetried(args.Context) ? settings.AttemptTimeout : UnretriedCallTimeout),
         });
     }
 

@@ -32,12 +32,17 @@ public interface IGraphApi
     [Get("/{mediaId}")]
     Task<GraphMedia> GetMediaAsync([Authorize] string accessToken, string mediaId, CancellationToken cancellationToken);
 
-    /// <summary>POST /{phone-number-id}/media (multipart): stores a file with Meta for 30 days; send it by the id returned.</summary>
+    /// <summary>
+    /// POST /{phone-number-id}/media (multipart): stores a file with Meta for 30 days; send it by the id returned.
+    /// Retried on transient codes (an upload twice is only an unused copy at Meta), so the file's stream must be
+    /// seekable; <paramref name="attempts"/> hears of each attempt (a send's claim renews its lease).
+    /// </summary>
     [Multipart]
     [Post("/{phoneNumberId}/media")]
     Task<GraphUploadedMedia> UploadMediaAsync(
         [Authorize] string accessToken, string phoneNumberId, [AliasAs("file")] StreamPart file, [AliasAs("type")] string mimeType,
-        CancellationToken cancellationToken, [AliasAs("messaging_product")] string messagingProduct = "whatsapp");
+        [Property(SendAttemptHandler.ObserverKey)] ISendAttemptObserver? attempts, CancellationToken cancellationToken,
+        [AliasAs("messaging_product")] string messagingProduct = "whatsapp");
 
     /// <summary>
     /// GET /{phone-number-id}: the number as this token sees it. A token that cannot reach it gets 190 (not a valid

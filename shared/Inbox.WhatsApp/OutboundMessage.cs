@@ -34,6 +34,24 @@ public sealed record OutboundMessage
 
     public static readonly string[] MediaTypes = ["image", "video", "audio", "document", "sticker"];
 
+    /// <summary>The media part of a media message (null for other types).</summary>
+    [JsonIgnore]
+    public OutboundMedia? Media => Type switch
+    {
+        "image" => Image, "video" => Video, "audio" => Audio, "document" => Document, "sticker" => Sticker, _ => null,
+    };
+
+    /// <summary>A media message of <see cref="Type"/> with this media part.</summary>
+    public OutboundMessage WithMedia(OutboundMedia media) => Type switch
+    {
+        "image" => this with { Image = media },
+        "video" => this with { Video = media },
+        "audio" => this with { Audio = media },
+        "document" => this with { Document = media },
+        "sticker" => this with { Sticker = media },
+        _ => throw new InvalidOperationException($"A {Type} message has no media."),
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, GraphJson.Options);
 
     public static OutboundMessage FromJson(string json) =>
@@ -42,6 +60,8 @@ public sealed record OutboundMessage
 
 public sealed record OutboundText(string Body, bool PreviewUrl = false);
 
+/// <summary>A file by its URL (<see cref="Link"/>) or by the id of an upload (<see cref="Id"/>); an agent's upload is
+/// stored with neither until Workers upload it at send time.</summary>
 public sealed record OutboundMedia(string? Link, string? Id = null, string? Caption = null, string? Filename = null);
 
 public sealed record OutboundTemplate(string Name, OutboundLanguage Language, JsonElement? Components);

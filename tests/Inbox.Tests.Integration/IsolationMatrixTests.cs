@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using Inbox.Realtime;
 using Inbox.Tests.Integration.Admin;
@@ -20,7 +21,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
 {
     /// <summary>What the victim tenant has: one of everything an id can name.</summary>
     private sealed record Victim(Agent Owner, Agent Agent, Guid ConversationId, Guid MessageId, Guid ContactId,
-        Guid CannedResponseId, Guid InviteId, Guid ChannelId);
+        Guid CannedResponseId, Guid InviteId, Guid ChannelId, Guid UploadId);
 
     private sealed record Call(string Method, string Route, Func<Victim, string> Path, Func<Victim, Agent, object>? Body = null);
 
@@ -44,6 +45,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         new("POST", "/api/conversations/{id:guid}/messages", v => $"/api/conversations/{v.ConversationId}/messages", (_, _) => new { type = "text", text = "hijacked" }),
         new("GET", "/api/messages/{id:guid}", v => $"/api/messages/{v.MessageId}"),
         new("GET", "/api/messages/{id:guid}/media", v => $"/api/messages/{v.MessageId}/media"),
+        new("DELETE", "/api/uploads/{id:guid}", v => $"/api/uploads/{v.UploadId}"),
         new("GET", "/api/contacts/{id:guid}", v => $"/api/contacts/{v.ContactId}"),
         new("PATCH", "/api/contacts/{id:guid}", v => $"/api/contacts/{v.ContactId}", (_, _) => new { name = "Hijacked" }),
         new("GET", "/api/canned-responses/{id:guid}", v => $"/api/canned-responses/{v.CannedResponseId}"),
@@ -134,6 +136,9 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         var react = await intruder.SendAsync(HttpMethod.Post, $"/api/conversations/{own}/messages",
             new { type = "reaction", reaction = new { messageId = victim.MessageId, emoji = "👍" } }, Guid.NewGuid().ToString());
         Assert.True(react.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"reaction: {(int)react.StatusCode}");
+        var file = await intruder.SendAsync(HttpMethod.Post, $"/api/conversations/{own}/messages",
+            new { type = "image", uploadId = victim.UploadId }, Guid.NewGuid().ToString());
+        Assert.True(file.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"upload: {(int)file.StatusCode}");
         Assert.Equal(JsonValueKind.Null, (await intruder.GetJsonAsync($"/api/conversations/{own}")).GetProperty("assigneeId").ValueKind);
 
         // The intruder's stream, from its start, carries its own conversation and nothing of the victim's.
@@ -202,7 +207,9 @@ public sealed class IsolationMatrixTests(InboxStack stack)
             new { shortCode = "hours", content = "We open at 9.", scope = "tenant" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var invite = (await owner.InviteAsync(AdminSteps.NewEmail())).GetProperty("id").GetGuid();
         var channel = (await owner.GetJsonAsync("/api/admin/channels")).GetProperty("items")[0].GetProperty("id").GetGuid();
-        return new Victim(owner, agent, conversationId, messageId, contactId, canned, invite, channel);
+        var upload = (await owner.UploadedAsync(Encoding.ASCII.GetBytes("The victim's price list"), "prices.txt", "text/plain"))
+            .GetProperty("id").GetGuid();
+        return new Victim(owner, agent, conversationId, messageId, contactId, canned, invite, channel, upload);
     }
 
     /// <summary>Everything of the victim the calls could change, as the victim's owner reads it.</summary>
@@ -211,6 +218,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         var conversation = await v.Owner.GetJsonAsync($"/api/conversations/{v.ConversationId}");
         var parts = new[]
         {
+            (await stack.Database.CountAsync(v.Owner.Tenant.Id, "select count(*) from media_files where id = $1 and message_id is null", v.UploadId)).ToString(),
             Pick(conversation, "assigneeId", "status", "priority", "labels", "lastMessagePreview", "muted"),
             (await v.Owner.GetJsonAsync($"/api/conversations/{v.ConversationId}/messages")).GetProperty("items").GetArrayLength().ToString(),
             Pick(await v.Agent.GetJsonAsync($"/api/conversations/{v.ConversationId}"), "unreadCount", "muted"),

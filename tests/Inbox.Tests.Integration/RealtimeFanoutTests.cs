@@ -35,7 +35,7 @@ public sealed class RealtimeFanoutTests(InboxStack stack)
     /// </summary>
     private async Task AssertWholeStreamInOrderAsync(HubClient client, TestTenant tenant, TimeSpan timeout)
     {
-        var last = (long)(await stack.Database.ScalarAsync(tenant.Id, "select position from tenant_streams where tenant_id = $1", tenant.Id))!;
+        var last = await stack.Database.StreamHeadAsync(tenant.Id);
         IReadOnlyList<long> Positions() => [.. client.Timeline()
             .Where(e => e.Payload.ValueKind == System.Text.Json.JsonValueKind.Object && e.Payload.TryGetProperty("position", out _))
             .Select(e => e.Payload.GetProperty("position").GetInt64())];

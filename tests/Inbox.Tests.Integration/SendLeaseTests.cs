@@ -14,8 +14,6 @@ namespace Inbox.Tests.Integration;
 [Collection(StackCollection.Name)]
 public sealed class SendLeaseTests(InboxStack stack)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
     private sealed record Chat(Agent Agent, Guid Conversation, string Customer);
 
     /// <summary>A customer writes through the simulator, so its side knows the 24-hour window is open.</summary>
@@ -25,7 +23,7 @@ public sealed class SendLeaseTests(InboxStack stack)
         var agent = await stack.LoginAgentAsync(tenant);
         var customer = "4916" + Random.Shared.NextInt64(100_000_000, 999_999_999);
         await stack.Simulator.CustomerWritesAsync(tenant.PhoneNumberId, customer, "Where is my order?");
-        var conversation = await EventuallyAsync(() => stack.Database.ScalarAsync(tenant.Id, "select id from conversations"), c => c is Guid);
+        var conversation = await Eventually.ReadAsync(() => stack.Database.ScalarAsync(tenant.Id, "select id from conversations"), c => c is Guid);
         return new Chat(agent, (Guid)conversation!, customer);
     }
 
@@ -48,18 +46,6 @@ public sealed class SendLeaseTests(InboxStack stack)
         return (id, payload);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Still {value}.");
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task A_claim_left_by_a_dead_worker_is_sent_exactly_once_after_its_lease_in_every_tenant()
     {
@@ -69,7 +55,7 @@ public sealed class SendLeaseTests(InboxStack stack)
 
         foreach (var (chat, id) in sends)
         {
-            var message = await EventuallyAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
+            var message = await Eventually.ReadAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
                 m => m.GetProperty("wamid").ValueKind == JsonValueKind.String);
             var accepted = Assert.Single(await stack.Simulator.SendsToAsync(chat.Customer));
             Assert.Equal(message.GetProperty("wamid").GetString(), accepted.GetProperty("id").GetString());
@@ -89,7 +75,7 @@ public sealed class SendLeaseTests(InboxStack stack)
         var chat = await ChatAsync();
         var (id, payload) = await AbandonedSendAsync(chat, "sending");
 
-        await EventuallyAsync(() => stack.Database.CountAsync(chat.Agent.Tenant.Id,
+        await Eventually.ReadAsync(() => stack.Database.CountAsync(chat.Agent.Tenant.Id,
             "select count(*) from messages where id = $1 and send_state = 'unknown'", id), n => n == 1);
         var message = await chat.Agent.GetJsonAsync($"/api/messages/{id}");
         Assert.Equal("queued", message.GetProperty("status").GetString());
@@ -106,7 +92,7 @@ public sealed class SendLeaseTests(InboxStack stack)
         var accepted = await (await stack.Simulator.Http.SendAsync(graphCall)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var wamid = accepted.GetProperty("messages")[0].GetProperty("id").GetString();
 
-        message = await EventuallyAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
+        message = await Eventually.ReadAsync(() => chat.Agent.GetJsonAsync($"/api/messages/{id}"),
             m => m.GetProperty("wamid").GetString() == wamid && m.GetProperty("status").GetString() is "delivered" or "read");
         await Task.Delay(TimeSpan.FromSeconds(2)); // several sweeps later: still only that one send
         Assert.Single(await stack.Simulator.SendsToAsync(chat.Customer));

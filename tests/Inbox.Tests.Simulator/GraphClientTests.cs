@@ -30,7 +30,7 @@ public sealed class GraphClientTests
 
         using var file = new MemoryStream(Picture);
         var uploaded = await client.Graph.UploadMediaAsync(SimulatorHost.Token, SimulatorHost.NumberId,
-            new StreamPart(file, "photo.png", "image/png"), "image/png", CancellationToken.None);
+            new StreamPart(file, "photo.png", "image/png"), "image/png", null, CancellationToken.None);
         var media = await client.Graph.GetMediaAsync(SimulatorHost.Token, uploaded.Id, CancellationToken.None);
         var bytes = await client.Downloader.DownloadAsync(SimulatorHost.Token, media.Url!, maxBytes: 1_000_000, CancellationToken.None);
 
@@ -48,6 +48,36 @@ public sealed class GraphClientTests
     }
 
     [Fact]
+    public async Task An_upload_answered_with_a_transient_code_is_retried_with_the_whole_file_and_each_attempt_is_heard()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var sim = SimulatorHost.Start(receiver.Url);
+        await using var client = GraphClient.For(sim);
+        await Control.FailNextAsync(sim, new { code = 131000, count = 2, operation = "upload" });
+        var attempts = new RecordedAttempts();
+
+        using var file = new MemoryStream(Picture);
+        var uploaded = await client.Graph.UploadMediaAsync(SimulatorHost.Token, SimulatorHost.NumberId,
+            new StreamPart(file, "photo.png", "image/png"), "image/png", attempts, CancellationToken.None);
+
+        Assert.Equal(3, attempts.Started); // a send's claim renews its lease before each
+        var report = await sim.ReportAsync();
+        var upload = Assert.Single(report.GetProperty("uploads").EnumerateArray());
+        Assert.Equal(uploaded.Id, upload.GetProperty("id").GetString());
+        Assert.Equal(Picture.Length, upload.GetProperty("size").GetInt64()); // the third attempt sent it from its start
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Picture)), upload.GetProperty("sha256").GetString());
+        Assert.Equal("photo.png", upload.GetProperty("fileName").GetString());
+        Assert.Equal(1, report.GetProperty("summary").GetProperty("uploads").GetInt32());
+
+        var customer = SimulatorHost.NewCustomer();
+        await sim.CustomerWritesAsync(customer);
+        await client.Graph.SendMessageAsync(SimulatorHost.Token, SimulatorHost.NumberId,
+            new OutboundMessage { To = customer, Type = "image", Image = new OutboundMedia(null, uploaded.Id) }, null, CancellationToken.None);
+        var send = Assert.Single((await sim.ReportAsync()).GetProperty("sends").EnumerateArray());
+        Assert.Equal(uploaded.Id, send.GetProperty("mediaId").GetString());
+    }
+
+    [Fact]
     public async Task An_upload_of_another_numbers_token_is_refused_with_Metas_code()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -56,7 +86,7 @@ public sealed class GraphClientTests
 
         using var file = new MemoryStream(Picture);
         var refused = await Assert.ThrowsAsync<GraphApiException>(() => client.Graph.UploadMediaAsync(SimulatorHost.OtherToken,
-            SimulatorHost.NumberId, new StreamPart(file, "photo.png", "image/png"), "image/png", CancellationToken.None));
+            SimulatorHost.NumberId, new StreamPart(file, "photo.png", "image/png"), "image/png", null, CancellationToken.None));
 
         Assert.Equal(100, refused.Code);
     }
@@ -69,7 +99,7 @@ public sealed class GraphClientTests
         await using var client = GraphClient.For(sim);
         using var file = new MemoryStream(Picture);
         var uploaded = await client.Graph.UploadMediaAsync(SimulatorHost.Token, SimulatorHost.NumberId,
-            new StreamPart(file, "photo.png", "image/png"), "image/png", CancellationToken.None);
+            new StreamPart(file, "photo.png", "image/png"), "image/png", null, CancellationToken.None);
         var media = await client.Graph.GetMediaAsync(SimulatorHost.Token, uploaded.Id, CancellationToken.None);
 
         var tooLarge = await Assert.ThrowsAsync<GraphApiException>(() =>
@@ -185,7 +215,7 @@ public sealed class GraphClientTests
         await using var client = GraphClient.For(sim);
         using var file = new MemoryStream(Picture);
         var uploaded = await client.Graph.UploadMediaAsync(SimulatorHost.Token, SimulatorHost.NumberId,
-            new StreamPart(file, "photo.png", "image/png"), "image/png", CancellationToken.None);
+            new StreamPart(file, "photo.png", "image/png"), "image/png", null, CancellationToken.None);
         await Control.FailNextAsync(sim, new { code = 130429, count = 2, operation = "media" });
 
         var throttled = await Assert.ThrowsAsync<GraphApiException>(() =>

@@ -5,7 +5,7 @@ namespace Inbox.Tests.Unit;
 /// <summary>The Graph client's rules that need no server: the back-off and where a next page may be fetched.</summary>
 public sealed class GraphRetryRuleTests
 {
-    private static readonly GraphRetrySettings Settings = new(5, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(20));
+    private static readonly GraphRetrySettings Settings = new(5, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(5));
 
     [Theory]
     [InlineData(131056, 0, 2)]

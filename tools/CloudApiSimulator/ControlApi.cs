@@ -148,12 +148,12 @@ public static class ControlApi
     {
         if (request.Code < 0 || (request.Code == 0 && request.Delay is null))
             return TypedResults.Problem("Code must be a Meta error code, e.g. 130429 (or 0 with a delay).", statusCode: StatusCodes.Status400BadRequest);
-        if (request.Delay is { } delay && (delay <= TimeSpan.Zero || request.Operation == FailureInjector.Number))
+        if (request.Delay is { } delay && (delay <= TimeSpan.Zero || request.Operation is FailureInjector.Number or FailureInjector.Upload))
             return TypedResults.Problem("Delay must be positive, and only sends and media lookups can be delayed.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
         if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
-        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media or FailureInjector.Number))
-            return TypedResults.Problem("Operation must be 'send', 'media' or 'number'.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media or FailureInjector.Upload or FailureInjector.Number))
+            return TypedResults.Problem("Operation must be 'send', 'media', 'upload' or 'number'.", statusCode: StatusCodes.Status400BadRequest);
         failures.Add(new FailureInjector.FailurePlan
         {
             Code = request.Code,

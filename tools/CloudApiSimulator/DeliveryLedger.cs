@@ -5,7 +5,8 @@ namespace Inbox.CloudApiSimulator;
 /// <summary>
 /// Every id the simulator produced and what became of it, for the benchmark to reconcile against: each webhook
 /// item (a customer message, or one status of one send) with its delivery attempts and whether a 200 came back,
-/// and each send it accepted with the furthest status it reached.
+/// each send it accepted with the furthest status it reached (and the uploaded media id it named), and each media
+/// upload (so a test can tell a file was uploaded once).
 /// </summary>
 public sealed class DeliveryLedger(TimeProvider clock)
 {
@@ -13,6 +14,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
     private readonly ConcurrentQueue<WebhookItem> _itemOrder = new();
     private readonly ConcurrentDictionary<string, AcceptedSend> _sends = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AcceptedSend> _sendOrder = new();
+    private readonly ConcurrentQueue<Upload> _uploads = new();
     private readonly ConcurrentDictionary<int, int> _rejected = new();
     private long _readMarks;
     private long _typingIndicators;
@@ -44,6 +46,9 @@ public sealed class DeliveryLedger(TimeProvider clock)
         public required string To { get; init; }
         public string? WaId { get; init; }
         public required string Type { get; init; }
+
+        /// <summary>The uploaded media id a media message was sent by (null for a link or another type).</summary>
+        public string? MediaId { get; init; }
         public DateTimeOffset AcceptedAt { get; init; }
         public string Status { get; set; } = "accepted";
         public int? ErrorCode { get; set; }
@@ -122,6 +127,13 @@ public sealed class DeliveryLedger(TimeProvider clock)
         "accepted" => 0, "sent" => 1, "delivered" => 2, "read" => 3, _ => -1,
     };
 
+    /// <summary>A business uploaded a file (POST /{phone-number-id}/media).</summary>
+    public sealed record Upload(string Id, string PhoneNumberId, string MimeType, long Size, string Sha256, string? FileName, DateTimeOffset At);
+
+    public void RecordUpload(MediaAsset asset) =>
+        _uploads.Enqueue(new Upload(asset.Id, asset.OwnerPhoneNumberId, asset.MimeType, asset.Bytes.LongLength, asset.Sha256Hex,
+            asset.FileName, clock.GetUtcNow()));
+
     public void RecordRejected(int code) => _rejected.AddOrUpdate(code, 1, (_, n) => n + 1);
 
     public void RecordReadMark(bool typingIndicator)
@@ -136,6 +148,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
         _itemOrder.Clear();
         _sends.Clear();
         _sendOrder.Clear();
+        _uploads.Clear();
         _rejected.Clear();
         Interlocked.Exchange(ref _readMarks, 0);
         Interlocked.Exchange(ref _typingIndicators, 0);
@@ -146,6 +159,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
     {
         var items = _itemOrder.ToArray();
         var sends = _sendOrder.ToArray();
+        var uploads = _uploads.ToArray();
         object Summary(IEnumerable<WebhookItem> selection)
         {
             var list = selection.ToList();
@@ -171,12 +185,14 @@ public sealed class DeliveryLedger(TimeProvider clock)
                     byStatus = sends.GroupBy(s => s.Status).ToDictionary(g => g.Key, g => g.Count()),
                     rejected = _rejected.ToDictionary(r => r.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Value),
                 },
+                uploads = uploads.Length,
                 readMarks = Interlocked.Read(ref _readMarks),
                 typingIndicators = Interlocked.Read(ref _typingIndicators),
             },
             inbound = withItems ? items.Where(i => i.Kind == "message").Select(Describe).ToList() : null,
             statuses = withItems ? items.Where(i => i.Kind == "status").Select(Describe).ToList() : null,
-            sends = withItems ? sends.Select(s => new { s.Id, s.PhoneNumberId, s.To, s.WaId, s.Type, s.AcceptedAt, s.Status, s.ErrorCode }).ToList() : null,
+            sends = withItems ? sends.Select(s => new { s.Id, s.PhoneNumberId, s.To, s.WaId, s.Type, s.MediaId, s.AcceptedAt, s.Status, s.ErrorCode }).ToList() : null,
+            uploads = withItems ? uploads : null,
         };
     }
 

@@ -22,7 +22,10 @@ public sealed class FailureInjector
         /// <summary>Accept the send, then report the failure in a status webhook.</summary>
         public bool Asynchronous { get; init; }
 
-        /// <summary>What fails: "send" (POST …/messages, the default), "media" (a media id lookup) or "number" (GET /{phone-number-id}).</summary>
+        /// <summary>
+        /// What fails: "send" (POST …/messages, the default), "media" (a media id lookup), "upload" (POST …/media) or
+        /// "number" (GET /{phone-number-id}).
+        /// </summary>
         public string Operation { get; init; } = Send;
 
         /// <summary>
@@ -34,6 +37,7 @@ public sealed class FailureInjector
 
     public const string Send = "send";
     public const string Media = "media";
+    public const string Upload = "upload";
     public const string Number = "number";
 
     public void Add(FailurePlan plan)
@@ -59,7 +63,7 @@ public sealed class FailureInjector
         }
     }
 
-    /// <summary>The plan this send (or media or number lookup) falls under, if any (its count goes down by one).</summary>
+    /// <summary>The plan this send (or media lookup, upload or number lookup) falls under, if any (its count goes down by one).</summary>
     public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
     {
         lock (_lock)

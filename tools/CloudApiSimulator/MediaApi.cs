@@ -27,10 +27,13 @@ public static class MediaApi
 
     /// <summary>POST /{version}/{phone_number_id}/media: form fields messaging_product, file, type → {"id"}.</summary>
     private static async Task<IResult> UploadAsync(
-        string phoneNumberId, HttpContext context, NumberRegistry numbers, MediaStore media, CancellationToken cancellationToken)
+        string phoneNumberId, HttpContext context, NumberRegistry numbers, MediaStore media, DeliveryLedger ledger,
+        FailureInjector failures, CancellationToken cancellationToken)
     {
         var (number, error) = numbers.Authorize(context.Request, phoneNumberId, "post");
         if (error is not null) return error.ToResult();
+        if (failures.TryTake(number!.PhoneNumberId, FailureInjector.Upload) is { } injected)
+            return GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details).ToResult();
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = MaxUploadBytes; // documents may be 100 MB
         if (!context.Request.HasFormContentType) return GraphError.MissingParameter("messaging_product").ToResult();
@@ -51,6 +54,7 @@ public static class MediaApi
         using var bytes = new MemoryStream((int)file.Length);
         await file.CopyToAsync(bytes, cancellationToken);
         var asset = media.Add(number!.PhoneNumberId, type, bytes.ToArray(), file.FileName);
+        ledger.RecordUpload(asset);
         return new GraphJson(new JsonObject { ["id"] = asset.Id });
     }
 

@@ -50,7 +50,7 @@ public sealed class OutboundSends(
         ledger.RecordSend(new DeliveryLedger.AcceptedSend
         {
             Id = wamid, PhoneNumberId = number.PhoneNumberId, To = send.To ?? send.Recipient!, WaId = recipientId,
-            Type = send.Type, AcceptedAt = clock.GetUtcNow(),
+            Type = send.Type, MediaId = send.MediaId, AcceptedAt = clock.GetUtcNow(),
         });
         if (failureCode is null) chats.RecordBusinessMessage(number.PhoneNumberId, chatKey, wamid, send.IsInteractive);
         lifecycle.Start(number, send, wamid, send.WaId is null ? null : recipientId, recipientUserId, windowOpen, failureCode);

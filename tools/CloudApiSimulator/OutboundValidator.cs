@@ -11,7 +11,8 @@ public sealed record OutboundRequest(
     string? Recipient,
     string? ContextMessageId,
     string? BizOpaqueCallbackData,
-    string? TemplateName)
+    string? TemplateName,
+    string? MediaId = null)
 {
     public bool IsTemplate => Type == "template";
     public bool IsInteractive => Type == "interactive";
@@ -104,7 +105,7 @@ public static partial class OutboundValidator
         if (opaque is { Length: > 512 }) throw Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
 
         var content = type == "contacts" ? Array(body, "contacts", "contacts") : Object(body, type, type);
-        string? templateName = null;
+        string? templateName = null, mediaId = null;
         switch (type)
         {
             case "text":
@@ -116,7 +117,7 @@ public static partial class OutboundValidator
                     throw Invalid("Param text['preview_url'] must be a boolean.");
                 break;
             case "image" or "audio" or "video" or "document" or "sticker":
-                ValidateMedia(type, content, mediaExists);
+                mediaId = ValidateMedia(type, content, mediaExists);
                 break;
             case "template":
                 templateName = ValidateTemplate(content);
@@ -148,10 +149,11 @@ public static partial class OutboundValidator
                 }
                 break;
         }
-        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName);
+        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, mediaId);
     }
 
-    private static void ValidateMedia(string type, JsonElement media, Func<string, bool> mediaExists)
+    /// <summary>Returns the uploaded media id the message names (null when it names a link).</summary>
+    private static string? ValidateMedia(string type, JsonElement media, Func<string, bool> mediaExists)
     {
         var id = OptionalString(media, "id", $"{type}['id']");
         var link = OptionalString(media, "link", $"{type}['link']");
@@ -167,6 +169,7 @@ public static partial class OutboundValidator
         }
         if (media.TryGetProperty("filename", out _) && type != "document")
             throw Invalid($"Param {type}['filename'] is only allowed for documents.");
+        return id;
     }
 
     private static string ValidateTemplate(JsonElement template)

@@ -23,7 +23,8 @@ public static partial class MessagesApi
 
     /// <summary>
     /// type: text | image | video | audio | document | sticker | template | reaction | note. text: the body (text,
-    /// note) — media take link, caption, filename; template takes template; reaction takes reaction.
+    /// note) — media take a link or an uploadId (a file of the caller's from POST /api/uploads, of that type), a
+    /// caption, a filename; template takes template; reaction takes reaction.
     /// replyToMessageId quotes a message; basedOnMessageId is the latest message the agent saw (409 if no longer).
     /// </summary>
     public sealed record SendMessageRequest(
@@ -36,7 +37,8 @@ public static partial class MessagesApi
         TemplateRequest? Template,
         ReactionRequest? Reaction,
         Guid? ReplyToMessageId,
-        Guid? BasedOnMessageId);
+        Guid? BasedOnMessageId,
+        Guid? UploadId = null);
 
     /// <summary>A template of the tenant's catalog by name and language (e.g. en_US), with Meta's components.</summary>
     public sealed record TemplateRequest(string? Name, string? Language, JsonElement? Components);
@@ -163,16 +165,19 @@ public static partial class MessagesApi
                     .Check(r.Reaction?.Emoji is { Length: <= 16 }, "reaction.emoji", "An emoji, or \"\" to remove the reaction.")
                     .Check(r.ReplyToMessageId is null, "replyToMessageId", "A reaction cannot be a reply.");
                 break;
-            default: // media by link
-                v.Check(Uri.TryCreate(r.Link, UriKind.Absolute, out var link) && link.Scheme is "https" or "http", "link",
-                        "An absolute http(s) URL of the media.")
-                    .Check(r.Caption is null || (r.Type is "image" or "video" or "document" && r.Caption.Length <= 1024), "caption",
+            default: // media, by link or by an upload
+                if (r.UploadId is null)
+                    v.Check(Uri.TryCreate(r.Link, UriKind.Absolute, out var link) && link.Scheme is "https" or "http", "link",
+                        "An absolute http(s) URL of the media, or an uploadId.");
+                else v.Check(r.Link is null, "link", "Give a link or an uploadId, not both.");
+                v.Check(r.Caption is null || (r.Type is "image" or "video" or "document" && r.Caption.Length <= 1024), "caption",
                         "Only images, videos and documents have a caption, of at most 1024 characters.")
                     .Check(r.Filename is null || (r.Type == "document" && r.Filename.Length <= 240), "filename",
                         "Only documents have a filename, of at most 240 characters.");
                 break;
         }
         if (r.Type is not ("text" or "note")) v.Check(r.Text is null, "text", $"Not used by type {r.Type}.");
+        if (!OutboundMessage.MediaTypes.Contains(r.Type)) v.Check(r.UploadId is null, "uploadId", $"Not used by type {r.Type}.");
         if (r.Type == "note") v.Check(r.ReplyToMessageId is null, "replyToMessageId", "A note is not sent, so it cannot reply.");
         return v;
     }
@@ -236,6 +241,7 @@ public static partial class MessagesApi
         };
         string? text = null, preview = null;
         object? content = null;
+        MediaFile? upload = null;
         switch (r.Type)
         {
             case "text" or "note":
@@ -275,18 +281,18 @@ public static partial class MessagesApi
             }
             default:
             {
-                var media = new OutboundMedia(r.Link, Caption: r.Caption, Filename: r.Filename);
+                if (r.UploadId is { } uploadId)
+                {
+                    var (found, invalid) = await AttachUploadAsync(uploadId, r.Type!, me, db, cancellationToken);
+                    if (invalid is not null) return new(null, Invalid: invalid);
+                    upload = found;
+                }
+                // Without a link, Workers upload the file to WhatsApp and send it by the media id (see SendWhatsAppMessageConsumer).
+                var filename = r.Filename ?? (r.Type == "document" ? upload?.Filename : null);
                 text = r.Caption;
                 preview = r.Caption ?? $"[{r.Type}]";
-                content = new { link = r.Link, caption = r.Caption, filename = r.Filename };
-                outbound = r.Type switch
-                {
-                    "image" => outbound with { Image = media },
-                    "video" => outbound with { Video = media },
-                    "audio" => outbound with { Audio = media },
-                    "document" => outbound with { Document = media },
-                    _ => outbound with { Sticker = media },
-                };
+                content = new { link = r.Link, caption = r.Caption, filename };
+                outbound = outbound.WithMedia(new OutboundMedia(r.Link, Caption: r.Caption, Filename: filename));
                 break;
             }
         }
@@ -312,7 +318,15 @@ public static partial class MessagesApi
             IdempotencyKey = idempotencyKey,
             RequestHash = requestHash,
             SendState = isNote ? null : SendStates.Pending,
+            MediaStatus = upload?.Status,
+            MediaFile = upload,
         };
+        if (upload is not null)
+        {
+            upload.MessageId = messageId;
+            upload.ChannelId = conversation.ChannelId;
+            upload.UpdatedAt = now;
+        }
         db.Messages.Add(message);
         if (preview is not null)
         {
@@ -329,6 +343,24 @@ public static partial class MessagesApi
         await db.SaveChangesAsync(cancellationToken);
         await db.AddConversationUpdatesAsync([conversationId], cancellationToken);
         return new(message);
+    }
+
+    /// <summary>
+    /// The caller's unsent upload, locked (after the conversation, like every row of the send's transaction) so that
+    /// two sends naming it attach it once; it must be of the message's type.
+    /// </summary>
+    private static async Task<(MediaFile? Upload, ValidationProblem? Invalid)> AttachUploadAsync(
+        Guid uploadId, string type, Guid me, InboxDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"select 1 from media_files where id = {uploadId} for update", cancellationToken);
+        var upload = await db.MediaFiles.FirstOrDefaultAsync(f => f.Id == uploadId && f.UploadedBy == me, cancellationToken);
+        if (upload is null)
+            return (null, Problems.Invalid("uploadId", "No such upload of yours: upload the file first (POST /api/uploads)."));
+        if (upload.MessageId is not null)
+            return (null, Problems.Invalid("uploadId", "This upload was sent already; upload the file again to send it once more."));
+        if (WhatsAppMedia.KindOf(upload.MimeType) is { } kind && kind.Name != type)
+            return (null, Problems.Invalid("type", $"The upload is {upload.MimeType}: send it as type \"{kind.Name}\"."));
+        return (upload, null);
     }
 
     [GeneratedRegex(@"\{\{\s*[A-Za-z0-9_]+\s*\}\}")]

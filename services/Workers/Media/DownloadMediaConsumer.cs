@@ -37,14 +37,15 @@ public sealed class DownloadMediaConsumer(
             var token = channel.AccessTokenEncrypted is { } sealedToken
                 ? secrets.Unprotect(sealedToken)
                 : throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
-            var media = await graph.GetMediaAsync(token, file.WhatsAppMediaId, attemptTimeout.Token);
+            var media = await graph.GetMediaAsync(token, file.WhatsAppMediaId!, attemptTimeout.Token); // a customer's file: its webhook named it
             var url = media.Url ?? throw new GraphApiException(null, "The media lookup returned no url.", null, null, 200);
             var bytes = await downloader.DownloadAsync(token, url, settings.MaxBytes, attemptTimeout.Token);
             if (media.Sha256 is { Length: 64 } expected
                 && !string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
                 throw new GraphApiException(131052, "The downloaded bytes do not match the announced sha256.", null, null, 200);
 
-            file.StorageKey = await store.SaveAsync(file, bytes, cancellationToken);
+            using (var content = new MemoryStream(bytes, writable: false))
+                file.StorageKey = await store.SaveAsync(file, content, cancellationToken);
             file.MimeType = media.MimeType ?? file.MimeType;
             file.FileSize = bytes.Length;
             file.Attempts = context.GetRetryAttempt() + 1;
@@ -114,11 +115,12 @@ public sealed class DownloadMediaConsumerDefinition : ConsumerDefinition<Downloa
 /// <summary>
 /// Media:MaxBytes (default 100 MB, WhatsApp's own limit), Media:RetryIntervals (default 2s, 10s, 30s, 2m),
 /// Media:AttemptTimeout (2 min: lookup and download together), Media:PendingDeadline (30 min without news: the sweep
-/// sends the download again once, then fails it; must exceed an attempt plus the longest retry interval) and
-/// Media:SweepInterval (1 min).
+/// sends the download again once, then fails it; must exceed an attempt plus the longest retry interval),
+/// Media:SweepInterval (1 min) and Media:UnsentUploadLifetime (1 day: an agent's upload no send took is deleted then).
 /// </summary>
 public sealed record MediaSettings(
-    long MaxBytes, IReadOnlyList<TimeSpan> RetryIntervals, TimeSpan AttemptTimeout, TimeSpan PendingDeadline, TimeSpan SweepInterval)
+    long MaxBytes, IReadOnlyList<TimeSpan> RetryIntervals, TimeSpan AttemptTimeout, TimeSpan PendingDeadline, TimeSpan SweepInterval,
+    TimeSpan UnsentUploadLifetime)
 {
     public static MediaSettings From(IConfiguration configuration)
     {
@@ -129,7 +131,8 @@ public sealed record MediaSettings(
                 .Select(s => TimeSpan.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             configuration.GetValue<TimeSpan?>("Media:AttemptTimeout") ?? TimeSpan.FromMinutes(2),
             configuration.GetValue<TimeSpan?>("Media:PendingDeadline") ?? TimeSpan.FromMinutes(30),
-            configuration.GetValue<TimeSpan?>("Media:SweepInterval") ?? TimeSpan.FromMinutes(1));
+            configuration.GetValue<TimeSpan?>("Media:SweepInterval") ?? TimeSpan.FromMinutes(1),
+            configuration.GetValue<TimeSpan?>("Media:UnsentUploadLifetime") ?? TimeSpan.FromDays(1));
         // A shorter deadline would take a download from a worker that is only waiting to retry it.
         if (settings.PendingDeadline <= settings.AttemptTimeout + settings.RetryIntervals.DefaultIfEmpty().Max())
             throw new InvalidOperationException("Media:PendingDeadline must be longer than Media:AttemptTimeout + the longest Media:RetryIntervals.");

@@ -67,14 +67,14 @@ public sealed class MediaDownloadSweep(NpgsqlDataSource dataSource, IServiceScop
         if (failed.Count > 0)
         {
             var files = await db.MediaFiles.AsNoTracking().Where(f => failed.Contains(f.Id)).ToListAsync(cancellationToken);
-            var messageIds = files.Select(f => f.MessageId).ToArray();
+            var messageIds = files.Select(f => f.MessageId!.Value).ToArray(); // downloads are of messages
             await db.Messages.Where(m => messageIds.Contains(m.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.MediaStatus, MediaStatuses.Failed), cancellationToken);
             var conversations = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id))
                 .ToDictionaryAsync(m => m.Id, m => m.ConversationId, cancellationToken);
             foreach (var file in files)
                 db.Outbox.Add(OutboxEvents.Create(tenantId,
-                    new MessageUpdated(tenantId, conversations[file.MessageId], file.MessageId, null, Snapshots.Media(file))));
+                    new MessageUpdated(tenantId, conversations[file.MessageId!.Value], file.MessageId.Value, null, Snapshots.Media(file))));
         }
         return resubmitted.Count + failed.Count;
     }

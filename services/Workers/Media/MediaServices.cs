@@ -12,6 +12,7 @@ public static class MediaServices
     {
         builder.Services.AddSingleton(MediaSettings.From(builder.Configuration));
         builder.Services.AddSingleton<MediaDownloadSweep>();
+        builder.Services.AddSingleton<UnsentUploadSweep>();
         return builder.AddGraphApi();
     }
 }

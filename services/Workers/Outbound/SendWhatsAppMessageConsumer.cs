@@ -5,6 +5,7 @@ using Inbox.Data.Outbox;
 using Inbox.WhatsApp;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Refit;
 
 namespace Inbox.Workers.Outbound;
 
@@ -12,6 +13,10 @@ namespace Inbox.Workers.Outbound;
 /// Sends one queued outbound message through the Graph API, with the channel's own token, and records what came
 /// of it; the inbox hears it as message:status.
 /// <list type="bullet">
+/// <item>An agent's file goes to WhatsApp first (POST /{phone-number-id}/media, the file from the media store), and the
+/// media id Meta gives is kept with the file and in the stored request at once: a send tried again (a redelivery, or
+/// a claim taken over after this worker died) sends by that id and never uploads twice. An upload that fails for
+/// good (or gets no answer: nothing was sent yet) fails the message with the reason.</item>
 /// <item>Exactly once per message: the send is claimed (send_state pending → claimed, with this worker's name and a
 /// lease) before the call, so a re-delivered command, or two Workers, never send it twice. Before each Graph call
 /// the claim becomes "sending" (the lease renewed); after an answer that says Meta did not take it, "claimed" again.
@@ -27,7 +32,8 @@ namespace Inbox.Workers.Outbound;
 /// </list>
 /// </summary>
 public sealed class SendWhatsAppMessageConsumer(
-    InboxDbContext db, IGraphApi graph, SecretProtector secrets, OutboxSignal outbox, OutboundSettings settings, ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
+    InboxDbContext db, IGraphApi graph, IMediaStore store, SecretProtector secrets, OutboxSignal outbox, OutboundSettings settings,
+    GraphRetrySettings graphSettings, ILogger<SendWhatsAppMessageConsumer> logger) : IConsumer<SendWhatsAppMessage>
 {
     /// <summary>Who holds a claim: this process.</summary>
     private static readonly string Worker = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -55,6 +61,8 @@ public sealed class SendWhatsAppMessageConsumer(
                 throw new GraphApiException(190, "The channel has no access token.", null, null, 0);
             var token = secrets.Unprotect(sealedToken);
             var outbound = OutboundMessage.FromJson(message.Payload!);
+            if (outbound.Media is { Link: null, Id: null } media) // an agent's file, not uploaded to WhatsApp yet
+                outbound = outbound.WithMedia(media with { Id = await UploadAsync(message, channel, token, claimId, cancellationToken) });
             // Retries on transient Meta codes happen inside the Graph client; the claim hears of every attempt.
             var answer = await graph.SendMessageAsync(token, channel.PhoneNumberId, outbound,
                 new ClaimedSendAttempts(this, message.Id, claimId), cancellationToken);
@@ -87,11 +95,49 @@ public sealed class SendWhatsAppMessageConsumer(
         await AcceptedAsync(message, result, cancellationToken);
     }
 
-    /// <summary>Moves this worker's claim to <paramref name="state"/> and renews its lease; throws when the claim is no longer ours.</summary>
-    private async Task MarkAsync(Guid messageId, Guid claimId, string state, CancellationToken cancellationToken)
+    /// <summary>
+    /// The WhatsApp media id of the message's file: the one kept from an earlier try, or a new upload, kept with the
+    /// file and in the stored request before anything is sent.
+    /// </summary>
+    private async Task<string> UploadAsync(Message message, Channel channel, string token, Guid claimId, CancellationToken cancellationToken)
     {
+        var file = await db.MediaFiles.AsNoTracking().SingleAsync(f => f.MessageId == message.Id, cancellationToken);
+        var mediaId = file.WhatsAppMediaId;
+        if (mediaId is null)
+        {
+            await using var content = await store.OpenAsync(file, cancellationToken)
+                ?? throw new GraphApiException(null, "The file to send is no longer stored.", null, null, 0);
+            try
+            {
+                var part = new StreamPart(content, file.Filename ?? "file", file.MimeType);
+                mediaId = (await graph.UploadMediaAsync(token, channel.PhoneNumberId, part, file.MimeType!,
+                    new ClaimedUploadAttempts(this, message.Id, claimId), cancellationToken)).Id;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && GraphFailures.OutcomeUnknown(ex))
+            {
+                // Unlike a send, nothing reached the customer: a failure the agent can retry, not an unknown outcome.
+                throw new GraphApiException(null, $"The file could not be uploaded to WhatsApp: no answer ({ex.Message}).", null, null, 0);
+            }
+            logger.LogInformation("Message {MessageId}: file {MediaFileId} uploaded to WhatsApp as {MediaId}", message.Id, file.Id, mediaId);
+        }
+        var stored = OutboundMessage.FromJson(message.Payload!);
+        var payload = stored.WithMedia(stored.Media! with { Id = mediaId }).ToJson();
+        await db.Database.ExecuteSqlAsync($"""
+            with kept as (update media_files set whatsapp_media_id = {mediaId}, updated_at = now() where id = {file.Id})
+            update messages set payload = {payload}::jsonb where id = {message.Id}
+            """, cancellationToken);
+        return mediaId;
+    }
+
+    /// <summary>How long a claim holds from the start of an upload attempt: the attempt, and the usual lease after it.</summary>
+    private TimeSpan UploadLease => graphSettings.UploadTimeout + settings.SendLease;
+
+    /// <summary>Moves this worker's claim to <paramref name="state"/> and renews its lease; throws when the claim is no longer ours.</summary>
+    private async Task MarkAsync(Guid messageId, Guid claimId, string state, CancellationToken cancellationToken, TimeSpan? lease = null)
+    {
+        var until = lease ?? settings.SendLease;
         var marked = await db.Database.ExecuteSqlAsync($"""
-            update messages set send_state = {state}, send_lease_until = now() + {settings.SendLease}
+            update messages set send_state = {state}, send_lease_until = now() + {until}
             where id = {messageId} and send_claim_id = {claimId} and send_state in ('claimed', 'sending')
             """, cancellationToken);
         if (marked == 0) throw new ClaimLostException();
@@ -109,6 +155,18 @@ public sealed class SendWhatsAppMessageConsumer(
             consumer.MarkAsync(messageId, claimId, SendStates.Sending, cancellationToken);
 
         public Task NotTakenAsync() => consumer.MarkAsync(messageId, claimId, SendStates.Claimed, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// An upload sends nothing to the customer, so the claim stays "claimed" (a worker that dies now is safely replaced),
+    /// its lease renewed before each attempt for as long as an upload may take.
+    /// </summary>
+    private sealed class ClaimedUploadAttempts(SendWhatsAppMessageConsumer consumer, Guid messageId, Guid claimId) : ISendAttemptObserver
+    {
+        public Task CallStartingAsync(CancellationToken cancellationToken) =>
+            consumer.MarkAsync(messageId, claimId, SendStates.Claimed, cancellationToken, consumer.UploadLease);
+
+        public Task NotTakenAsync() => Task.CompletedTask;
     }
 
     private Task AcceptedAsync(Message message, SendResult result, CancellationToken cancellationToken) =>

@@ -341,14 +341,23 @@ public static class MediaStatuses
     public const string Failed = "failed";
 }
 
-/// <summary>A media attachment of a message: announced by the webhook, fetched by Workers, served by the API.</summary>
+/// <summary>
+/// A media attachment of a message, served by the API: a customer's (announced by the webhook, fetched by Workers) or
+/// an agent's upload (stored by the Api, uploaded to WhatsApp by Workers when its message is sent). An upload not sent
+/// yet has no message nor channel: only <see cref="UploadedBy"/> may send or discard it.
+/// </summary>
 public sealed class MediaFile : ITenantOwned
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
-    public Guid MessageId { get; set; }
-    public Guid ChannelId { get; set; }
-    public required string WhatsAppMediaId { get; set; }
+    public Guid? MessageId { get; set; }
+    public Guid? ChannelId { get; set; }
+
+    /// <summary>Meta's media id: a customer's file's from its webhook; an agent's once Workers uploaded it (null before).</summary>
+    public string? WhatsAppMediaId { get; set; }
+
+    /// <summary>The agent whose upload it is (null for a customer's file).</summary>
+    public Guid? UploadedBy { get; set; }
     public string? MimeType { get; set; }
     public string? Sha256 { get; set; }
     public string? Filename { get; set; }

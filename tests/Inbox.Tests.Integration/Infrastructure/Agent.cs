@@ -24,6 +24,20 @@ public sealed class Agent(InboxStack stack, TestTenant tenant, JsonElement login
 
     public Task<HttpResponseMessage> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
 
+    /// <summary>POST /api/uploads as the browser sends it: multipart, the file in part "file" with its declared type.</summary>
+    public async Task<HttpResponseMessage> UploadAsync(HttpContent file, string fileName, string? contentType)
+    {
+        if (contentType is not null) file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var form = new MultipartFormDataContent { { file, "file", fileName } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+        return await stack.Api.Http.SendAsync(request);
+    }
+
+    /// <summary>Uploads a file WhatsApp takes; expects 201 and returns the upload.</summary>
+    public async Task<JsonElement> UploadedAsync(byte[] bytes, string fileName, string contentType) =>
+        await ReadAsync(await UploadAsync(new ByteArrayContent(bytes), fileName, contentType), HttpStatusCode.Created);
+
     public async Task<JsonElement> GetJsonAsync(string path) => await ReadAsync(await GetAsync(path), HttpStatusCode.OK);
 
     public async Task<JsonElement> PostJsonAsync(string path, object? body, HttpStatusCode expected = HttpStatusCode.OK, string? idempotencyKey = null) =>

@@ -101,6 +101,29 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
         return report.GetProperty("sends").EnumerateArray().Where(s => s.GetProperty("to").GetString()?.TrimStart('+') == customer).ToList();
     }
 
+    /// <summary>The files a number uploaded (POST /{phone-number-id}/media), oldest first.</summary>
+    public async Task<List<JsonElement>> UploadsOfAsync(string phoneNumberId)
+    {
+        var report = JsonDocument.Parse(await Http.GetStringAsync("/simulator/report")).RootElement;
+        return report.GetProperty("uploads").EnumerateArray().Where(u => u.GetProperty("phoneNumberId").GetString() == phoneNumberId).ToList();
+    }
+
+    /// <summary>A media id's bytes as Meta serves them back: the look-up with the number's token, then its download URL.</summary>
+    public async Task<byte[]> MediaBytesAsync(string accessToken, string mediaId)
+    {
+        using var lookup = new HttpRequestMessage(HttpMethod.Get, $"/v24.0/{mediaId}");
+        lookup.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        var media = JsonDocument.Parse(await (await Http.SendAsync(lookup)).EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement;
+        using var download = new HttpRequestMessage(HttpMethod.Get, media.GetProperty("url").GetString());
+        download.Headers.Authorization = lookup.Headers.Authorization;
+        download.Headers.UserAgent.ParseAdd("Inbox.Tests/1.0");
+        return await (await Http.SendAsync(download)).EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>The next <paramref name="count"/> uploads (POST /{phone-number-id}/media) of this number fail with Meta's <paramref name="code"/>.</summary>
+    public async Task FailNextUploadsAsync(string phoneNumberId, int code, int count) =>
+        (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code, count, operation = "upload" })).EnsureSuccessStatusCode();
+
     public async Task<long> ReadMarksAsync() =>
         JsonDocument.Parse(await Http.GetStringAsync("/simulator/report?items=false")).RootElement
             .GetProperty("summary").GetProperty("readMarks").GetInt64();

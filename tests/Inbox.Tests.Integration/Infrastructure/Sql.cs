@@ -24,6 +24,21 @@ public static class Sql
     }
 
     /// <summary>Ledger rows holding this exact text in their body (the ledger belongs to no tenant).</summary>
+    /// <summary>
+    /// The last position of the tenant's stream once the relay has numbered every event committed so far (it numbers
+    /// them a few milliseconds after their commit, in its own steps).
+    /// </summary>
+    public static async Task<long> StreamHeadAsync(this NpgsqlDataSource database, Guid tenantId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await database.CountAsync(tenantId, "select count(*) from outbox where streamed and position is null") > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The relay never numbered the tenant's events.");
+            await Task.Delay(20);
+        }
+        return await database.CountAsync(tenantId, "select position from tenant_streams where tenant_id = $1", tenantId);
+    }
+
     public static Task<long> LedgerRowsContainingAsync(this NpgsqlDataSource database, string marker) =>
         database.CountAsync(null, "select count(*) from webhook_ledger where position(convert_to($1, 'UTF8') in body) > 0", marker);
 }

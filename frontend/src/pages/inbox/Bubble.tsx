@@ -21,7 +21,7 @@ export function Bubble({ m, quoted, onReply }: { m: Message; quoted?: Message; o
         {m.media && <MediaView m={m} />}
         {!m.media && link && <a href={link} target="_blank" rel="noreferrer">{m.type === 'image' ? <img src={link} alt={caption ?? ''} className="media-img" /> : link}</a>}
         {m.text ? <div className="text" data-testid="message-text">{m.text}</div> : !m.media && !link && <div className="text muted">{summary(m)}</div>}
-        {caption && <div className="text">{caption}</div>}
+        {caption && caption !== m.text && <div className="text">{caption}</div>}
         <div className="meta">
           <span>{timeOf(m.sentAt)}</span>
           {tick && <span className={`tick tick-${tick.tone}`} title={tick.label} data-testid="tick">{tick.symbol}</span>}

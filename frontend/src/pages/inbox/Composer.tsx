@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, newIdempotencyKey } from '../../api/client';
 import type { CannedResponse, Conversation, Message, Template } from '../../api/types';
 import { movedOnBy, placeholdersOf, summary, windowState } from '../../format/format';
+import { ACCEPT } from '../../media/whatsappMedia';
 import { stopTyping, typing } from '../../realtime/connection';
 import { useLive } from '../../store/live';
 import { toastError } from '../../store/toasts';
+import { AttachmentPreview, useAttachment } from './Attachment';
 
 type Mode = 'reply' | 'note';
 
@@ -25,15 +27,18 @@ type Props = {
   latestMessageId: string | undefined;
   replyTo: Message | null;
   clearReply: () => void;
+  /** A file dropped on the thread, to attach. */
+  dropped: { file: File; at: number } | null;
 };
 
 /** A reply the API refused because the conversation moved on: what the agent had not seen, and the reply waiting. */
 type Collision = { seen: Message; body: Record<string, unknown> };
 
-export function Composer({ conversation, latestMessageId, replyTo, clearReply }: Props) {
+export function Composer({ conversation, latestMessageId, replyTo, clearReply, dropped }: Props) {
   const [mode, setMode] = useState<Mode>('reply');
   const [text, setText] = useState('');
-  const [attach, setAttach] = useState<{ type: string; link: string; caption: string } | null>(null);
+  const { attachment, caption, setCaption, attach, uploaded, discard, clear } = useAttachment();
+  const picker = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [pick, setPick] = useState(0);
   const [collision, setCollision] = useState<Collision | null>(null);
@@ -89,10 +94,11 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply }:
   /** A reply to the customer is based on the newest message shown; a note is not (it reaches no customer). */
   const basedOn = () => (latestMessageId ? { basedOnMessageId: latestMessageId } : {});
 
-  /** After a send: an attachment closes its form; a text or note empties the composer. */
+  /** After a send: an attachment goes from the composer (it is its message's now); a text or note empties it. */
   function sent(body: Record<string, unknown>) {
-    if ('link' in body) {
-      setAttach(null);
+    if ('uploadId' in body) {
+      clear();
+      clearReply();
       return;
     }
     setText('');
@@ -100,14 +106,49 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply }:
     stopTyping(conversation.id);
   }
 
-  async function send() {
-    if (busy) return;
-    if (attach) {
-      if (!attach.link.trim()) return;
-      const media = { type: attach.type, link: attach.link.trim(), caption: attach.caption || undefined, ...basedOn() };
-      if (await post(media)) sent(media);
+  /** Files go to customers only, while their window is open: a note cannot carry one. */
+  function attachFile(file: File) {
+    if (!serviceWindow.open) {
+      toastError(new Error('The 24-hour window has closed: only a template can be sent, no file.'));
       return;
     }
+    setMode('reply');
+    void attach(file);
+  }
+
+  const droppedAt = dropped?.at;
+  useEffect(() => {
+    if (dropped) attachFile(dropped.file);
+  }, [droppedAt]); // a new drop, not a new render
+
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const file = e.clipboardData.files[0];
+    if (!file) return; // text: pasted as usual
+    e.preventDefault();
+    attachFile(file);
+  }
+
+  /** Sends the attachment by its upload, waiting for the upload to finish if it has not yet. */
+  async function sendAttachment() {
+    if (busy || !attachment || attachment.phase === 'refused' || attachment.phase === 'failed') return;
+    setBusy(true);
+    let upload;
+    try {
+      upload = await uploaded();
+    } catch {
+      setBusy(false);
+      return; // the preview says why
+    }
+    setBusy(false);
+    const media = {
+      type: upload.type, uploadId: upload.id, caption: attachment.kind.hasCaption ? caption.trim() || undefined : undefined,
+      replyToMessageId: replyTo?.id, ...basedOn(),
+    };
+    if (await post(media)) sent(media);
+  }
+
+  async function send() {
+    if (busy) return;
     const body = text.trim();
     if (!body) return;
     const message = mode === 'note' ? { type: 'note', text: body } : { type: 'text', text: body, replyToMessageId: replyTo?.id, ...basedOn() };
@@ -144,6 +185,12 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply }:
 
   return (
     <div className={`composer ${mode}`}>
+      <input ref={picker} type="file" accept={ACCEPT} hidden data-testid="file-input"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = ''; // the same file may be picked again
+          if (file) attachFile(file);
+        }} />
       <div className="composer-bar">
         <button className={mode === 'reply' ? 'tab active' : 'tab'} onClick={() => setMode('reply')}>Reply</button>
         <button className={mode === 'note' ? 'tab active' : 'tab'} onClick={() => setMode('note')}>Private note</button>
@@ -167,22 +214,14 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply }:
       )}
       {closed ? (
         <TemplatePicker onSend={(t, components) => post({ type: 'template', template: { name: t.name, language: t.language, components } })} busy={busy} />
-      ) : attach && mode === 'reply' ? (
-        <div className="attach">
-          <select value={attach.type} onChange={(e) => setAttach({ ...attach, type: e.target.value })} aria-label="Attachment type">
-            <option value="image">Image</option>
-            <option value="document">Document</option>
-            <option value="audio">Audio</option>
-            <option value="video">Video</option>
-          </select>
-          <input placeholder="https://… file URL" value={attach.link} onChange={(e) => setAttach({ ...attach, link: e.target.value })} aria-label="Attachment URL" />
-          <input placeholder="Caption (optional)" value={attach.caption} onChange={(e) => setAttach({ ...attach, caption: e.target.value })} />
-          <button onClick={send} disabled={busy}>Send</button>
-          <button className="link" onClick={() => setAttach(null)}>Cancel</button>
-        </div>
+      ) : attachment && mode === 'reply' ? (
+        <AttachmentPreview attachment={attachment} caption={caption} setCaption={setCaption} busy={busy} onSend={sendAttachment} onDiscard={discard} />
       ) : (
         <div className="compose-row">
-          {mode === 'reply' && <button className="link attach-btn" title="Attach a file by its URL" onClick={() => setAttach({ type: 'image', link: '', caption: '' })}>Attach</button>}
+          {mode === 'reply' && (
+            <button className="link attach-btn" title="Attach a file (or drop one on the thread, or paste an image)" data-testid="attach"
+              onClick={() => picker.current?.click()}>📎 Attach</button>
+          )}
           <div className="compose-input">
             {suggestions.length > 0 && (
               <ul className="canned" role="listbox">
@@ -203,7 +242,7 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply }:
                 else stopTyping(conversation.id);
               }}
               onBlur={() => stopTyping(conversation.id)}
-              onKeyDown={onKeyDown} />
+              onKeyDown={onKeyDown} onPaste={onPaste} />
           </div>
           <button onClick={send} disabled={busy || !text.trim()} data-testid="send">{mode === 'note' ? 'Add note' : 'Send'}</button>
         </div>

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { api } from '../../api/client';
 import type { Conversation, Message, Page } from '../../api/types';
 import { dayLabel, needsDivider } from '../../format/format';
@@ -19,6 +19,8 @@ export function Thread({ id }: { id: string }) {
   const viewers = useLive((s) => s.viewers[id]);
   const meId = useLive((s) => s.meId);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [dropped, setDropped] = useState<{ file: File; at: number } | null>(null);
+  const [dragging, setDragging] = useState(false);
 
   const loaded = useQuery({
     queryKey: ['conversation', id],
@@ -105,12 +107,32 @@ export function Thread({ id }: { id: string }) {
   if (loaded.isError) return <section className="thread"><p className="error pad">{loaded.error.message}</p></section>;
   if (!conversation) return <section className="thread"><p className="muted pad">Loading…</p></section>;
 
+  // A file dragged over the thread is offered to the composer (one file: WhatsApp sends one per message).
+  const carriesFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
+  const onDragOver = (e: DragEvent) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
+  };
+  const onDragLeave = (e: DragEvent) => {
+    if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+  };
+  const onDrop = (e: DragEvent) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (file) setDropped({ file, at: Date.now() });
+  };
+
   const others = (viewers ?? []).filter((v) => v.userId !== meId);
   const typists = Object.values(typing ?? {});
   const name = conversation.contactName || `+${conversation.contactWaId}`;
 
   return (
-    <section className="thread" data-testid="thread">
+    <section className="thread" data-testid="thread" onDragOver={onDragOver} onDragLeave={onDragLeave} onDrop={onDrop}>
+      {dragging && <div className="drop-zone" data-testid="drop-zone">Drop the file to send it on WhatsApp</div>}
       <header className="thread-head">
         <button className="link back" onClick={() => navigate('/')} aria-label="Back to the list">←</button>
         <div>
@@ -136,7 +158,8 @@ export function Thread({ id }: { id: string }) {
       <div className="typing-line" data-testid="thread-typing">
         {typists.map((t) => `${t.userName} is ${t.isPrivate ? 'writing a note' : 'typing'}…`).join(' · ')}
       </div>
-      <Composer conversation={conversation} latestMessageId={messages.at(-1)?.id} replyTo={replyTo} clearReply={() => setReplyTo(null)} />
+      <Composer conversation={conversation} latestMessageId={messages.at(-1)?.id} replyTo={replyTo} clearReply={() => setReplyTo(null)}
+        dropped={dropped} />
     </section>
   );
 }
