@@ -24,7 +24,7 @@ public sealed record GraphRetrySettings(int MaxRetries, TimeSpan RetryBaseDelay,
 /// The resilience pipeline on the Graph client's HttpClient: how a call is retried — by Meta's error code, never by
 /// HTTP status.
 /// <list type="bullet">
-/// <item>Only sends and read marks are retried here. A media look-up is retried by DownloadMediaConsumer's
+/// <item>Only sends, read marks and template lists (a read: safe to repeat) are retried here. A media look-up is retried by DownloadMediaConsumer's
 /// redelivery (with its own back-off), and a number proof has an admin waiting for its answer: retrying them here
 /// too would multiply the attempts.</item>
 /// <item>An answer carrying a transient code (<see cref="GraphApiException.IsTransient"/>: 130429, 131056, 131000,
@@ -41,7 +41,8 @@ public static class GraphResilience
     /// <summary>What HttpClient.Timeout was for the calls not retried here (the pipeline bounds every call now).</summary>
     public static readonly TimeSpan UnretriedCallTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly HashSet<string> RetriedCalls = [nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync)];
+    private static readonly HashSet<string> RetriedCalls =
+        [nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync), nameof(IGraphApi.GetTemplatesAsync)];
 
     private static readonly HttpRequestOptionsKey<string> CallName = new(HttpRequestMessageOptions.MethodName);
 

@@ -11,7 +11,8 @@ public sealed record OutboundRequest(
     string? Recipient,
     string? ContextMessageId,
     string? BizOpaqueCallbackData,
-    string? TemplateName)
+    string? TemplateName,
+    string? TemplateLanguage = null)
 {
     public bool IsTemplate => Type == "template";
     public bool IsInteractive => Type == "interactive";
@@ -104,7 +105,7 @@ public static partial class OutboundValidator
         if (opaque is { Length: > 512 }) throw Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
 
         var content = type == "contacts" ? Array(body, "contacts", "contacts") : Object(body, type, type);
-        string? templateName = null;
+        string? templateName = null, templateLanguage = null;
         switch (type)
         {
             case "text":
@@ -119,7 +120,7 @@ public static partial class OutboundValidator
                 ValidateMedia(type, content, mediaExists);
                 break;
             case "template":
-                templateName = ValidateTemplate(content);
+                (templateName, templateLanguage) = ValidateTemplate(content);
                 break;
             case "reaction":
                 var target = RequiredString(content, "message_id", "reaction['message_id']");
@@ -148,7 +149,7 @@ public static partial class OutboundValidator
                 }
                 break;
         }
-        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName);
+        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, templateLanguage);
     }
 
     private static void ValidateMedia(string type, JsonElement media, Func<string, bool> mediaExists)
@@ -169,13 +170,13 @@ public static partial class OutboundValidator
             throw Invalid($"Param {type}['filename'] is only allowed for documents.");
     }
 
-    private static string ValidateTemplate(JsonElement template)
+    private static (string Name, string Language) ValidateTemplate(JsonElement template)
     {
         var name = RequiredString(template, "name", "template['name']");
         if (!TemplateName().IsMatch(name)) throw Invalid("Param template['name'] must be lowercase letters, digits and underscores.");
         var language = Object(template, "language", "template['language']");
-        RequiredString(language, "code", "template['language']['code']");
-        if (!template.TryGetProperty("components", out var components)) return name;
+        var code = RequiredString(language, "code", "template['language']['code']");
+        if (!template.TryGetProperty("components", out var components)) return (name, code);
         if (components.ValueKind != JsonValueKind.Array) throw Invalid("Param template['components'] must be an array.");
         var index = 0;
         foreach (var component in components.EnumerateArray())
@@ -199,7 +200,7 @@ public static partial class OutboundValidator
                     RequiredString(parameter, "type", $"{path}['parameters'][{p++}]['type']");
             }
         }
-        return name;
+        return (name, code);
     }
 
     private static void ValidateInteractive(JsonElement interactive)
