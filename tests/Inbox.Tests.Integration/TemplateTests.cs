@@ -193,7 +193,7 @@ public sealed class TemplateTests(InboxStack stack)
 
         var refused = await Agent.ProblemAsync(await SendAsync(agent, conversation, "order_update", Body("Ana", "#1")),
             HttpStatusCode.UnprocessableEntity, "urn:inbox:problem:template-not-approved");
-        Assert.Equal(("rejected", "INVALID_FORMAT"), (refused.GetProperty("status").GetString(), refused.GetProperty("statusReason").GetString()));
+        Assert.Equal(("rejected", "INVALID_FORMAT"), (refused.GetProperty("templateStatus").GetString(), refused.GetProperty("statusReason").GetString()));
         Assert.Contains("rejected (INVALID_FORMAT)", refused.GetProperty("detail").GetString());
         await Agent.ProblemAsync(await SendAsync(agent, conversation, "summer_sale", Body("Ana")),
             HttpStatusCode.UnprocessableEntity, "urn:inbox:problem:template-not-approved");

@@ -259,7 +259,7 @@ public static class MessagesApi
                         + (template.StatusReason is { } reason ? $" ({reason})" : "") + "; only an approved template can be sent.",
                         new Dictionary<string, object?>
                         {
-                            ["status"] = template.Status, ["statusReason"] = template.StatusReason, ["statusDetail"] = template.StatusDetail,
+                            ["templateStatus"] = template.Status, ["statusReason"] = template.StatusReason, ["statusDetail"] = template.StatusDetail,
                         }));
                 var definition = TemplateDefinition.Parse(Snapshots.Element(template.Components), template.ParameterFormat);
                 var components = r.Template!.Components;
@@ -270,7 +270,8 @@ public static class MessagesApi
                 content = new
                 {
                     name = template.Name, language = template.Language, components,
-                    headerLink = definition.HeaderLink(components), buttons = definition.Buttons.Select(b => b.Text),
+                    headerType = definition.HeaderFormat?.ToLowerInvariant(), headerLink = definition.HeaderLink(components),
+                    buttons = definition.Buttons.Select(b => b.Text),
                 };
                 outbound = outbound with { Template = new OutboundTemplate(template.Name, new OutboundLanguage(template.Language), components) };
                 break;

@@ -27,6 +27,7 @@ public sealed class AdminIsolationTests(InboxStack stack)
             (HttpMethod.Patch, $"/api/admin/channels/{channel}", new { name = "Hijacked" }),
             (HttpMethod.Post, $"/api/admin/channels/{channel}/disable", null),
             (HttpMethod.Post, $"/api/admin/channels/{channel}/enable", null),
+            (HttpMethod.Post, $"/api/admin/channels/{channel}/templates/sync", null),
         ];
         foreach (var (method, path, body) in calls)
         {
