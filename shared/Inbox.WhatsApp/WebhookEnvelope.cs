@@ -4,8 +4,7 @@ using System.Text.Json;
 namespace Inbox.WhatsApp;
 
 /// <summary>One change of a webhook envelope: entry[].changes[] with the routing it carries.</summary>
-/// <param name="EntryTime">entry.time, which some fields carry (template status updates): when Meta sent it.</param>
-public sealed record WebhookChange(string? WabaId, string Field, string? PhoneNumberId, JsonElement Value, DateTimeOffset? EntryTime = null)
+public sealed record WebhookChange(string? WabaId, string Field, string? PhoneNumberId, JsonElement Value)
 {
     public IEnumerable<JsonElement> Messages => Items("messages");
     public IEnumerable<JsonElement> Statuses => Items("statuses");
@@ -35,7 +34,6 @@ public static class WebhookEnvelope
                 || changes.ValueKind != JsonValueKind.Array)
                 continue;
             var wabaId = Json.String(entry, "id");
-            var time = Json.UnixTime(entry, "time");
             foreach (var change in changes.EnumerateArray())
             {
                 if (change.ValueKind != JsonValueKind.Object) continue;
@@ -44,7 +42,7 @@ public static class WebhookEnvelope
                                     && value.TryGetProperty("metadata", out var metadata)
                     ? Json.String(metadata, "phone_number_id")
                     : null;
-                yield return new WebhookChange(wabaId, Json.String(change, "field") ?? "", phoneNumberId, value, time);
+                yield return new WebhookChange(wabaId, Json.String(change, "field") ?? "", phoneNumberId, value);
             }
         }
     }

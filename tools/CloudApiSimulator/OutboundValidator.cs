@@ -12,7 +12,6 @@ public sealed record OutboundRequest(
     string? ContextMessageId,
     string? BizOpaqueCallbackData,
     string? TemplateName,
-    string? TemplateLanguage = null,
     string? MediaId = null)
 {
     public bool IsTemplate => Type == "template";
@@ -106,7 +105,7 @@ public static partial class OutboundValidator
         if (opaque is { Length: > 512 }) throw Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
 
         var content = type == "contacts" ? Array(body, "contacts", "contacts") : Object(body, type, type);
-        string? templateName = null, templateLanguage = null, mediaId = null;
+        string? templateName = null, mediaId = null;
         switch (type)
         {
             case "text":
@@ -121,7 +120,7 @@ public static partial class OutboundValidator
                 mediaId = ValidateMedia(type, content, mediaExists);
                 break;
             case "template":
-                (templateName, templateLanguage) = ValidateTemplate(content);
+                templateName = ValidateTemplate(content);
                 break;
             case "reaction":
                 var target = RequiredString(content, "message_id", "reaction['message_id']");
@@ -150,7 +149,7 @@ public static partial class OutboundValidator
                 }
                 break;
         }
-        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, templateLanguage, mediaId);
+        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, mediaId);
     }
 
     /// <summary>Returns the uploaded media id the message names (null when it names a link).</summary>
@@ -173,13 +172,13 @@ public static partial class OutboundValidator
         return id;
     }
 
-    private static (string Name, string Language) ValidateTemplate(JsonElement template)
+    private static string ValidateTemplate(JsonElement template)
     {
         var name = RequiredString(template, "name", "template['name']");
         if (!TemplateName().IsMatch(name)) throw Invalid("Param template['name'] must be lowercase letters, digits and underscores.");
         var language = Object(template, "language", "template['language']");
-        var code = RequiredString(language, "code", "template['language']['code']");
-        if (!template.TryGetProperty("components", out var components)) return (name, code);
+        RequiredString(language, "code", "template['language']['code']");
+        if (!template.TryGetProperty("components", out var components)) return name;
         if (components.ValueKind != JsonValueKind.Array) throw Invalid("Param template['components'] must be an array.");
         var index = 0;
         foreach (var component in components.EnumerateArray())
@@ -203,7 +202,7 @@ public static partial class OutboundValidator
                     RequiredString(parameter, "type", $"{path}['parameters'][{p++}]['type']");
             }
         }
-        return (name, code);
+        return name;
     }
 
     private static void ValidateInteractive(JsonElement interactive)

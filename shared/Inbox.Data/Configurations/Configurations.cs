@@ -92,11 +92,7 @@ internal sealed class CannedResponseConfiguration : IEntityTypeConfiguration<Can
 
 internal sealed class MessageTemplateConfiguration : IEntityTypeConfiguration<MessageTemplate>
 {
-    public void Configure(EntityTypeBuilder<MessageTemplate> b)
-    {
-        b.ToTable("message_templates");
-        b.Property(t => t.Components).HasColumnType("jsonb");
-    }
+    public void Configure(EntityTypeBuilder<MessageTemplate> b) => b.ToTable("message_templates");
 }
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
