@@ -5,6 +5,7 @@ import {
   runScenarios, screenshot, simulator, startStack,
 } from './harness.mjs';
 import { attachFromDisk } from './attachments.mjs';
+import { templatesFromWhatsApp } from './templates.mjs';
 import { twoTabsOfOneAgent } from './two-tabs.mjs';
 
 const run = Date.now().toString().slice(-7);
@@ -228,7 +229,8 @@ try {
       const picker = a.page.locator('[data-testid=template-picker]');
       await picker.waitFor();
       if ((await a.page.locator('[data-testid=composer]').count()) !== 0) throw new Error('free text is offered after the window closed');
-      await picker.locator('select').selectOption({ label: 'order_update (en_US)' });
+      // The demo number's templates, read from its WhatsApp Business Account (the simulator's samples).
+      await picker.locator('[data-testid=template-option][data-name=order_update]').click();
       await picker.locator('input[aria-label="Template parameter {{1}}"]').fill('Yara');
       await picker.locator('input[aria-label="Template parameter {{2}}"]').fill(`#${run}`);
       await picker.locator('button', { hasText: 'Send template' }).click();
@@ -237,6 +239,9 @@ try {
       await screenshot(a.page, 'template');
       await a.page.fill('input[aria-label=Search]', '');
     }],
+
+    ['a number added in the admin brings its WhatsApp templates: approved ones offered with their parts, the others disabled with WhatsApp\'s reason, a pause by Meta followed, one with an image header and a link button sent',
+      () => templatesFromWhatsApp({ a, b, run })],
 
     ['with the tab hidden a customer message raises a notification that opens its conversation; a muted one does not', async () => {
       const page = a.page;

@@ -12,6 +12,7 @@ public static class Problems
     public const string NotLatest = "urn:inbox:problem:not-latest-message";
     public const string IdempotencyKeyReused = "urn:inbox:problem:idempotency-key-reused";
     public const string UnknownTemplate = "urn:inbox:problem:unknown-template";
+    public const string TemplateNotApproved = "urn:inbox:problem:template-not-approved";
     public const string Conflict = "urn:inbox:problem:conflict";
     public const string NotFoundType = "urn:inbox:problem:not-found";
     public const string Forbidden = "urn:inbox:problem:forbidden";

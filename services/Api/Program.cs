@@ -10,12 +10,13 @@ using Inbox.Api.Media;
 using Inbox.Api.Messages;
 using Inbox.Api.RateLimits;
 using Inbox.Api.Settings;
+using Inbox.Api.Templates;
 using Inbox.Data;
 using Inbox.Hosting;
 using Inbox.Tenancy;
 
 // The REST API behind the web inbox (which it also serves): auth, conversations, messages and sending, contacts,
-// canned responses, settings; tenant administration (members, invites, seats, WhatsApp numbers, audit) and the
+// canned responses, settings, templates; tenant administration (members, invites, seats, WhatsApp numbers, audit) and the
 // platform operator's tenant creation.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddInboxDefaults();
@@ -47,6 +48,7 @@ app.MapUploadsApi();        // files agents attach from disk, checked against Wh
 app.MapContactsApi();
 app.MapCannedResponsesApi();
 app.MapSettingsApi();
+app.MapTemplatesApi();     // each number's WABA's templates, as Meta holds them
 app.MapEventsApi();
 app.MapMembersApi();        // /api/admin/*: owners and admins
 app.MapInvitesApi();        // … and the anonymous /api/invites/{token}

@@ -14,7 +14,8 @@ namespace Inbox.WebhookIngest;
 /// <summary>
 /// One change of an envelope, for the tenant that owns its phone_number_id: statuses, then messages and reactions,
 /// each under its own savepoint, its conversation locked first (see ConversationLock). Its events and the
-/// conversations it touched go to the <see cref="IngestSession"/>, which writes them with the ledger rows.
+/// conversations it touched go to the <see cref="IngestSession"/>, which writes them with the ledger rows. A template
+/// status change names only its WhatsApp Business Account (entry.id): it applies to each tenant with a number there.
 /// </summary>
 internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, IngestReport report)
 {
@@ -24,9 +25,14 @@ internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, 
 
     public async Task RunAsync(WebhookChange change, CancellationToken cancellationToken)
     {
+        if (change.Field == "message_template_status_update")
+        {
+            await TemplateStatusAsync(change, cancellationToken);
+            return;
+        }
         if (change.Field != "messages")
         {
-            report.AddDeferred($"field:{change.Field}"); // kept in the ledger; no tenant routing by WABA yet
+            report.AddDeferred($"field:{change.Field}"); // kept in the ledger for the work that will handle it
             return;
         }
         if (string.IsNullOrEmpty(change.PhoneNumberId)
@@ -115,6 +121,48 @@ internal sealed class ChangeIngestion(IngestSession session, InboxDbContext db, 
             : (MessageId: null, ConversationId: null, Status: status.Status, At: status.At, Changed: false, Parked: true),
             cancellationToken);
         return row is { Parked: false } reconciled ? reconciled : null;
+    }
+
+    /// <summary>
+    /// Meta approved, rejected, paused or disabled a template: its status (with Meta's reason) changes for every
+    /// tenant with an active number in that account, unless something newer is known. A template not known here, or
+    /// an event that does not say the status it leaves (flagged, unarchived, …), has the account's templates read
+    /// again (SyncTemplates, committed with the ledger row).
+    /// </summary>
+    private async Task TemplateStatusAsync(WebhookChange change, CancellationToken cancellationToken)
+    {
+        TemplateStatusUpdate update;
+        try { update = TemplateStatusUpdate.Parse(change.Value, change.EntryTime); }
+        catch (WebhookItemException ex)
+        {
+            report.AddRejected(change.WabaId, ex.Message);
+            return;
+        }
+        var numbers = string.IsNullOrEmpty(change.WabaId) ? [] : await session.ResolveAccountAsync(change.WabaId, cancellationToken);
+        if (numbers.Count == 0) report.AddUnknownAccount(change.WabaId);
+        else if (!numbers.Any(n => n.Active)) report.AddDisabledNumber($"waba {change.WabaId}");
+        foreach (var tenant in numbers.Where(n => n.Active).GroupBy(n => n.TenantId))
+        {
+            await session.UseTenantAsync(tenant.Key, cancellationToken);
+            var applied = update.Status is null ? (Known: false, Changed: false) : await InSavepointAsync(update.Name, lockFirst: null,
+                new NpgsqlBatchCommand("select known, changed from apply_template_status($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                {
+                    Parameters =
+                    {
+                        Param(tenant.Key), Param(change.WabaId!), Param(update.Name), Param(update.Language), Text(update.TemplateId),
+                        Param(update.Status), Text(update.Reason), Text(update.Detail), Text(update.Category),
+                        Param(update.At ?? DateTimeOffset.UtcNow),
+                    },
+                }, r => (Known: r.GetBoolean(0), Changed: r.GetBoolean(1)), cancellationToken);
+            if (applied is not { } outcome) continue;
+            if (!outcome.Known)
+            {
+                session.AddEvent(tenant.Key, new SyncTemplates(tenant.Key, tenant.First().ChannelId));
+                report.AddTemplateSync();
+            }
+            else if (outcome.Changed) report.AddTemplateStatus();
+            else report.AddDuplicate(); // a replay, or older than what is known
+        }
     }
 
     private async Task MessageAsync(JsonElement item, JsonElement value, CancellationToken cancellationToken)

@@ -11,9 +11,16 @@ public sealed class IngestReport
     public int ParkedStatuses { get; private set; }
     public int Duplicates { get; private set; }
 
+    /// <summary>Templates whose status Meta changed; and reads of an account's templates asked of Workers (a template not known here).</summary>
+    public int TemplateStatuses { get; private set; }
+    public int TemplateSyncs { get; private set; }
+
     /// <summary>True when the commit produced events for the relay to publish.</summary>
-    public bool HasEvents => Stored + Reactions + Statuses > 0;
+    public bool HasEvents => Stored + Reactions + Statuses + TemplateSyncs > 0;
     public List<string> UnknownNumbers { get; } = [];
+
+    /// <summary>WhatsApp Business Accounts (entry.id of a template webhook) no number here belongs to.</summary>
+    public List<string> UnknownAccounts { get; } = [];
 
     /// <summary>Numbers an admin disabled: their webhooks are kept in the ledger and create nothing.</summary>
     public List<string> DisabledNumbers { get; } = [];
@@ -25,6 +32,9 @@ public sealed class IngestReport
     public void AddStatus() => Statuses++;
     public void AddParkedStatus() => ParkedStatuses++;
     public void AddDuplicate() => Duplicates++;
+    public void AddTemplateStatus() => TemplateStatuses++;
+    public void AddTemplateSync() => TemplateSyncs++;
+    public void AddUnknownAccount(string? wabaId) => UnknownAccounts.Add(wabaId ?? "(none)");
     public void AddUnknownNumber(string? phoneNumberId) => UnknownNumbers.Add(phoneNumberId ?? "(none)");
     public void AddDisabledNumber(string phoneNumberId) => DisabledNumbers.Add(phoneNumberId);
     public void AddRejected(string? itemId, string reason) => Rejected.Add(new RejectedItem(itemId, reason));
@@ -37,8 +47,8 @@ public sealed class IngestReport
 
     public string Outcome =>
         Rejected.Count > 0 ? "items_rejected"
-        : Stored + Reactions + Statuses + ParkedStatuses + Duplicates > 0 ? "routed"
-        : UnknownNumbers.Count > 0 ? "unknown_number"
+        : Stored + Reactions + Statuses + ParkedStatuses + Duplicates + TemplateStatuses + TemplateSyncs > 0 ? "routed"
+        : UnknownNumbers.Count + UnknownAccounts.Count > 0 ? "unknown_number"
         : DisabledNumbers.Count > 0 ? "channel_disabled"
         : Deferred.Count > 0 ? "deferred"
         : "empty";
@@ -50,7 +60,10 @@ public sealed class IngestReport
         statuses = Statuses,
         parkedStatuses = ParkedStatuses,
         duplicates = Duplicates,
+        templateStatuses = TemplateStatuses,
+        templateSyncs = TemplateSyncs,
         unknownNumbers = UnknownNumbers,
+        unknownAccounts = UnknownAccounts,
         disabledNumbers = DisabledNumbers,
         deferred = Deferred,
         rejected = Rejected,

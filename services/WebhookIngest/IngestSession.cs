@@ -37,6 +37,20 @@ internal sealed class IngestSession(NpgsqlConnection connection, TenantContext t
         return _numbers[phoneNumberId] = known;
     }
 
+    private readonly Dictionary<string, List<(Guid TenantId, Guid ChannelId, bool Active)>> _accounts = [];
+
+    /// <summary>The numbers of a WhatsApp Business Account (Meta's template webhooks name only it), looked up once per transaction.</summary>
+    public async Task<List<(Guid TenantId, Guid ChannelId, bool Active)>> ResolveAccountAsync(string wabaId, CancellationToken cancellationToken)
+    {
+        if (_accounts.TryGetValue(wabaId, out var known)) return known;
+        known = [];
+        await using var command = new NpgsqlCommand("select tenant_id, channel_id, active from resolve_waba($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = wabaId });
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) known.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)));
+        return _accounts[wabaId] = known;
+    }
+
     /// <summary>Row-level security and the EF filters for this tenant from here on.</summary>
     public async Task UseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
     {

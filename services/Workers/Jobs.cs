@@ -1,6 +1,7 @@
 using Inbox.Data.Outbox;
 using Inbox.Workers.Media;
 using Inbox.Workers.Outbound;
+using Inbox.Workers.Templates;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
@@ -17,6 +18,7 @@ public static class Jobs
         builder.Services.AddSingleton(retention);
         var outbound = OutboundSettings.From(builder.Configuration);
         var media = MediaSettings.From(builder.Configuration);
+        var templates = TemplateSyncSettings.From(builder.Configuration);
         builder.Services.AddQuartz(q =>
         {
             var sweep = new JobKey(nameof(OutboxSweepJob));
@@ -29,6 +31,7 @@ public static class Jobs
             Every<CloseServiceWindowsJob>(timersInterval);
             Every<SendLeaseSweepJob>(outbound.LeaseSweepInterval);
             Every<MediaDownloadSweepJob>(media.SweepInterval);
+            Every<TemplateSyncJob>(templates.SweepInterval);
             Every<UnsentUploadSweepJob>(media.SweepInterval);
 
             void Every<TJob>(TimeSpan interval) where TJob : IJob

@@ -13,6 +13,12 @@ public sealed record SendWhatsAppMessage(Guid TenantId, Guid MessageId, Guid Con
 /// <summary>Command to Workers: tell WhatsApp the business read the customer's messages up to this one.</summary>
 public sealed record SendReadReceipt(Guid TenantId, Guid ConversationId, Guid ChannelId, Guid MessageId, string Wamid);
 
+/// <summary>
+/// Command to Workers: read the templates of the channel's WhatsApp Business Account from the Graph API and store
+/// them (a number was added or changed, or Meta reported a status change of a template not known here).
+/// </summary>
+public sealed record SyncTemplates(Guid TenantId, Guid ChannelId);
+
 /// <summary>A message the business sent moved on (queued → sent, delivered, read, played), failed, or its send's
 /// outcome is unknown (status still queued, with an explanation in ErrorTitle). Wamid is null until known.</summary>
 public sealed record MessageStatusChanged(

@@ -1,4 +1,6 @@
+using Inbox.Contracts;
 using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -10,16 +12,13 @@ public sealed record NewMember(string Email, string DisplayName, string Password
 
 public sealed record NewChannel(string PhoneNumberId, string WabaId, string DisplayPhoneNumber, string AccessToken);
 
-/// <summary>A WhatsApp template the tenant may send; the body uses {{1}}, {{2}}… for its parameters.</summary>
-public sealed record NewTemplate(string Name, string Language, string Category, string Body);
-
 /// <param name="NewAccountsOnly">
 /// Every member must be a new account: a tenant the platform operator creates by address is never handed to an
 /// account that already exists — whoever holds it may have got it by accepting some tenant's invite for that
 /// address (<see cref="AccountExistsException"/>).
 /// </param>
 public sealed record NewTenant(Guid Id, string Slug, string Name, IReadOnlyList<NewMember> Members, IReadOnlyList<NewChannel> Channels,
-    IReadOnlyList<NewTemplate>? Templates = null, int SeatLimit = 10, bool NewAccountsOnly = false);
+    int SeatLimit = 10, bool NewAccountsOnly = false);
 
 /// <summary>A new tenant named an address that already has an account, and may only have new ones.</summary>
 public sealed class AccountExistsException(string email)
@@ -28,7 +27,10 @@ public sealed class AccountExistsException(string email)
     public string Email { get; } = email;
 }
 
-/// <summary>Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant.</summary>
+/// <summary>
+/// Creates a tenant with its members and WhatsApp numbers in one transaction, acting as that tenant; each number's
+/// templates are then read from its WhatsApp Business Account (a SyncTemplates command through the outbox).
+/// </summary>
 public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
 {
     private static readonly PasswordHasher<User> Hasher = new();
@@ -64,9 +66,11 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
         }
         foreach (var channel in request.Channels)
         {
+            var channelId = Guid.CreateVersion7();
+            db.Outbox.Add(OutboxEvents.Create(request.Id, new SyncTemplates(request.Id, channelId)));
             db.Channels.Add(new Channel
             {
-                Id = Guid.CreateVersion7(),
+                Id = channelId,
                 TenantId = request.Id,
                 PhoneNumberId = channel.PhoneNumberId,
                 WabaId = channel.WabaId,
@@ -78,21 +82,6 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
             });
         }
         await db.SaveChangesAsync(cancellationToken);
-        await EnsureTemplatesAsync(request.Id, request.Templates ?? [], cancellationToken);
-    }
-
-    /// <summary>Adds the templates the tenant does not have yet (by name and language); idempotent.</summary>
-    public async Task EnsureTemplatesAsync(Guid tenantId, IReadOnlyList<NewTemplate> templates, CancellationToken cancellationToken = default)
-    {
-        tenant.Set(tenantId);
-        foreach (var template in templates)
-        {
-            await db.Database.ExecuteSqlAsync($"""
-                insert into message_templates (id, tenant_id, name, language, category, body)
-                values ({Guid.CreateVersion7()}, {tenantId}, {template.Name}, {template.Language}, {template.Category}, {template.Body})
-                on conflict (tenant_id, name, language) do nothing
-                """, cancellationToken);
-        }
     }
 
     /// <summary>A person already known (in another tenant) keeps one account.</summary>

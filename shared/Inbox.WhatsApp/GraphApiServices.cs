@@ -72,4 +72,5 @@ public static class GraphApiServices
 [JsonSerializable(typeof(GraphUploadedMedia))]
 [JsonSerializable(typeof(GraphPhoneNumber))]
 [JsonSerializable(typeof(GraphPage<GraphPhoneNumber>))]
+[JsonSerializable(typeof(GraphPage<GraphTemplate>))]
 internal sealed partial class GraphJsonContext : JsonSerializerContext;

@@ -26,8 +26,9 @@ public sealed record GraphRetrySettings(int MaxRetries, TimeSpan RetryBaseDelay,
 /// The resilience pipeline on the Graph client's HttpClient: how a call is retried — by Meta's error code, never by
 /// HTTP status.
 /// <list type="bullet">
-/// <item>Only sends, read marks and media uploads are retried here (an upload's content is a seekable stream, sent
-/// again from its start). A media look-up is retried by DownloadMediaConsumer's redelivery (with its own back-off),
+/// <item>Only sends, read marks, template lists (a read: safe to repeat) and media uploads (an upload's content is a
+/// seekable stream, sent again from its start) are retried here. A media look-up is retried by DownloadMediaConsumer's
+/// redelivery (with its own back-off),
 /// and a number proof has an admin waiting for its answer: retrying them here too would multiply the attempts.</item>
 /// <item>An answer carrying a transient code (<see cref="GraphApiException.IsTransient"/>: 130429, 131056, 131000,
 /// 131016, …) is tried again with exponential back-off and jitter — 4^n for the pair rate limit 131056, as Meta
@@ -44,7 +45,10 @@ public static class GraphResilience
     public static readonly TimeSpan UnretriedCallTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly HashSet<string> RetriedCalls =
-        [nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync), nameof(IGraphApi.UploadMediaAsync)];
+    [
+        nameof(IGraphApi.SendMessageAsync), nameof(IGraphApi.MarkReadAsync), nameof(IGraphApi.GetTemplatesAsync),
+        nameof(IGraphApi.UploadMediaAsync),
+    ];
 
     private static readonly HttpRequestOptionsKey<string> CallName = new(HttpRequestMessageOptions.MethodName);
 

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Inbox.WhatsApp;
 
 /// <summary>One change of a webhook envelope: entry[].changes[] with the routing it carries.</summary>
-public sealed record WebhookChange(string? WabaId, string Field, string? PhoneNumberId, JsonElement Value)
+/// <param name="EntryTime">entry.time, which some fields carry (template status updates): when Meta sent it.</param>
+public sealed record WebhookChange(string? WabaId, string Field, string? PhoneNumberId, JsonElement Value, DateTimeOffset? EntryTime = null)
 {
     public IEnumerable<JsonElement> Messages => Items("messages");
     public IEnumerable<JsonElement> Statuses => Items("statuses");
@@ -34,6 +35,7 @@ public static class WebhookEnvelope
                 || changes.ValueKind != JsonValueKind.Array)
                 continue;
             var wabaId = Json.String(entry, "id");
+            var time = Json.UnixTime(entry, "time");
             foreach (var change in changes.EnumerateArray())
             {
                 if (change.ValueKind != JsonValueKind.Object) continue;
@@ -42,7 +44,7 @@ public static class WebhookEnvelope
                                     && value.TryGetProperty("metadata", out var metadata)
                     ? Json.String(metadata, "phone_number_id")
                     : null;
-                yield return new WebhookChange(wabaId, Json.String(change, "field") ?? "", phoneNumberId, value);
+                yield return new WebhookChange(wabaId, Json.String(change, "field") ?? "", phoneNumberId, value, time);
             }
         }
     }

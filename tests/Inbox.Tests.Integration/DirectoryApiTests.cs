@@ -135,6 +135,7 @@ public sealed class DirectoryApiTests(InboxStack stack)
 
         var members = await agent.GetJsonAsync("/api/members");
         Assert.Equal(new[] { tenant.AgentEmail, tenant.OwnerEmail }.Order(), members.EnumerateArray().Select(m => m.GetProperty("email").GetString()).Order());
+        await stack.TemplatesReadAsync(tenant);
         var templates = await agent.GetJsonAsync("/api/templates");
         Assert.Contains(templates.EnumerateArray(), t => t.GetProperty("name").GetString() == "order_update");
     }

@@ -60,6 +60,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         new("PATCH", "/api/admin/channels/{id:guid}", v => $"/api/admin/channels/{v.ChannelId}", (_, _) => new { name = "Hijacked" }),
         new("POST", "/api/admin/channels/{id:guid}/disable", v => $"/api/admin/channels/{v.ChannelId}/disable"),
         new("POST", "/api/admin/channels/{id:guid}/enable", v => $"/api/admin/channels/{v.ChannelId}/enable"),
+        new("POST", "/api/admin/channels/{id:guid}/templates/sync", v => $"/api/admin/channels/{v.ChannelId}/templates/sync"),
     ];
 
     /// <summary>Routes whose parameter is not a tenant's id, and where their isolation is tested instead.</summary>

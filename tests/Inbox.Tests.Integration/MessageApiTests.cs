@@ -96,6 +96,7 @@ public sealed class MessageApiTests(InboxStack stack)
     public async Task A_free_form_message_after_the_window_closed_is_409_but_a_template_is_sent()
     {
         var (agent, conversation, _) = await OpenConversationAsync(DateTimeOffset.UtcNow.AddHours(-25));
+        await stack.TemplatesReadAsync(agent.Tenant);
 
         var refused = await Agent.ProblemAsync(
             await agent.SendAsync(HttpMethod.Post, Path(conversation), new { type = "text", text = "too late" }, Guid.NewGuid().ToString()),
@@ -122,6 +123,7 @@ public sealed class MessageApiTests(InboxStack stack)
     public async Task An_unknown_template_is_422_and_a_wrong_parameter_count_names_the_components()
     {
         var (agent, conversation, _) = await OpenConversationAsync();
+        await stack.TemplatesReadAsync(agent.Tenant);
 
         await Agent.ProblemAsync(await agent.SendAsync(HttpMethod.Post, Path(conversation),
                 new { type = "template", template = new { name = "no_such_template", language = "en_US" } }, Guid.NewGuid().ToString()),

@@ -73,6 +73,7 @@ public sealed class OutboundTests(InboxStack stack)
     {
         var chat = await ChatAsync();
         await using var _ = chat.Hub;
+        await stack.TemplatesReadAsync(chat.Agent.Tenant);
 
         var ids = new List<Guid>
         {

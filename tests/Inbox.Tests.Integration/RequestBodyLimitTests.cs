@@ -52,6 +52,7 @@ public sealed class RequestBodyLimitTests(InboxStack stack)
         Assert.Equal(before, await MessagesAsync(tenant, conversation));
 
         // The same send with a modest parameter is stored: the limit is about size, not the template.
+        await stack.TemplatesReadAsync(tenant);
         await agent.SendMessageAsync(conversation, Template(100));
         Assert.Equal(before + 1, await MessagesAsync(tenant, conversation));
     }

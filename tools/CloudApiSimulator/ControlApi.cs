@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -13,19 +15,37 @@ public sealed record InboundRequest(string? PhoneNumberId, string? From, string?
 
 public sealed record FailureRequest(
     int Code, int? Count, string? PhoneNumberId, int? HttpStatus, string? Details, bool? Asynchronous, string? Operation,
-    TimeSpan? Delay);
+    TimeSpan? Delay, string? WabaId = null);
 
 /// <summary>
-/// /simulator: the knobs for developers, tests and the benchmark — numbers, traffic on and off, one customer
-/// message, a whole payload, failures for the next sends, and the report of every id sent and acknowledged.
+/// A template to add to an account, or the change of one (by name and language): Meta's components, category,
+/// status (APPROVED by default), the reason of a rejection and what Meta explains (detail, recommendation).
+/// Notify (default true): a change of status is sent as Meta's message_template_status_update webhook.
 /// </summary>
-public static class ControlApi
+public sealed record TemplateRequest(
+    string? WabaId, string? Name, string? Language, string? Category, string? Status, JsonElement? Components, string? Reason,
+    string? Detail, string? Recommendation, string? ParameterFormat, bool? Notify);
+
+/// <summary>
+/// /simulator: the knobs for developers, tests and the benchmark — numbers, templates, traffic on and off, one
+/// customer message, a whole payload, failures for the next sends, and the report of every id sent and acknowledged.
+/// </summary>
+public static partial class ControlApi
 {
+    /// <summary>Template statuses Meta lists.</summary>
+    private static readonly string[] TemplateStatuses =
+        ["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL", "PENDING_DELETION", "DELETED", "ARCHIVED", "LIMIT_EXCEEDED"];
+
     public static void MapControlApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/simulator");
         api.MapGet("/", Overview);
         api.MapPost("/numbers", AddNumber);
+        api.MapGet("/templates", (TemplateStore store, string wabaId) =>
+            TypedResults.Ok(store.Of(wabaId).Select(t => t.Node(TemplateStore.Fields)).ToList()));
+        api.MapPost("/templates", UpsertTemplateAsync);
+        api.MapDelete("/templates/{wabaId}/{name}/{language}", (TemplateStore store, string wabaId, string name, string language) =>
+            store.Remove(wabaId, name, language) ? Results.NoContent() : Results.NotFound());
         api.MapGet("/traffic", (TrafficGenerator traffic) => TypedResults.Ok(traffic.State));
         api.MapPost("/traffic/start", StartTrafficAsync);
         api.MapPost("/traffic/stop", async (TrafficGenerator traffic) => TypedResults.Ok(await traffic.StopAsync()));
@@ -76,6 +96,41 @@ public static class ControlApi
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
         }
     }
+
+    /// <summary>
+    /// Adds or changes a template; a change of its status (or a new one that is not PENDING) is sent as Meta's
+    /// webhook unless notify is false. ?wait=true answers after the webhook's delivery, with its outcome.
+    /// </summary>
+    private static async Task<IResult> UpsertTemplateAsync(
+        TemplateRequest request, TemplateStore store, TemplateWebhooks webhooks, IHostApplicationLifetime lifetime, bool? wait)
+    {
+        var status = request.Status?.ToUpperInvariant();
+        string? problem =
+            string.IsNullOrEmpty(request.WabaId) ? "WabaId is required."
+            : request.Name is null || !TemplateName().IsMatch(request.Name) ? "Name is required: lowercase letters, digits and underscores."
+            : request.Language is not { Length: > 0 and <= 16 } ? "Language is required, e.g. en_US."
+            : status is not null && !TemplateStatuses.Contains(status) ? $"Status must be one of {string.Join(", ", TemplateStatuses)}."
+            : request.Components is { ValueKind: not JsonValueKind.Array } ? "Components must be an array of Meta's template components."
+            : null;
+        if (problem is not null) return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
+
+        var (template, previous) = store.Upsert(request.WabaId!, request.Name!, request.Language!, t =>
+        {
+            if (request.Category is { } category) t.Category = category.ToUpperInvariant();
+            if (status is not null) t.Status = status;
+            t.RejectedReason = t.Status == "REJECTED" ? request.Reason ?? (t.RejectedReason == "NONE" ? "INVALID_FORMAT" : t.RejectedReason) : "NONE";
+            if (request.ParameterFormat is { } format) t.ParameterFormat = format.ToUpperInvariant();
+            if (request.Components is { } components) t.Components = JsonNode.Parse(components.GetRawText())!.AsArray();
+        });
+        var changed = previous is null ? template.Status != "PENDING" : previous != template.Status;
+        var node = template.Node(TemplateStore.Fields);
+        if (!changed || request.Notify == false) return TypedResults.Ok(new { template = node, webhook = (DeliveryResult?)null });
+        var delivery = webhooks.SendAsync(template, request.Detail, request.Recommendation, lifetime.ApplicationStopping);
+        return TypedResults.Ok(new { template = node, webhook = wait == true ? await delivery : null });
+    }
+
+    [GeneratedRegex("^[a-z0-9_]{1,512}$")]
+    private static partial Regex TemplateName();
 
     private static async Task<Results<Ok<TrafficState>, ProblemHttpResult>> StartTrafficAsync(
         TrafficGenerator traffic, TrafficRequest? request)
@@ -148,17 +203,18 @@ public static class ControlApi
     {
         if (request.Code < 0 || (request.Code == 0 && request.Delay is null))
             return TypedResults.Problem("Code must be a Meta error code, e.g. 130429 (or 0 with a delay).", statusCode: StatusCodes.Status400BadRequest);
-        if (request.Delay is { } delay && (delay <= TimeSpan.Zero || request.Operation is FailureInjector.Number or FailureInjector.Upload))
+        if (request.Delay is { } delay && (delay <= TimeSpan.Zero || request.Operation is FailureInjector.Number or FailureInjector.Templates or FailureInjector.Upload))
             return TypedResults.Problem("Delay must be positive, and only sends and media lookups can be delayed.", statusCode: StatusCodes.Status400BadRequest);
         if (request.Count is < 1) return TypedResults.Problem("Count must be at least 1.", statusCode: StatusCodes.Status400BadRequest);
         if (request.HttpStatus is < 400 or > 599) return TypedResults.Problem("HttpStatus must be 4xx or 5xx.", statusCode: StatusCodes.Status400BadRequest);
-        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media or FailureInjector.Upload or FailureInjector.Number))
-            return TypedResults.Problem("Operation must be 'send', 'media', 'upload' or 'number'.", statusCode: StatusCodes.Status400BadRequest);
+        if (request.Operation is not (null or FailureInjector.Send or FailureInjector.Media or FailureInjector.Upload or FailureInjector.Number or FailureInjector.Templates))
+            return TypedResults.Problem("Operation must be 'send', 'media', 'upload', 'number' or 'templates'.", statusCode: StatusCodes.Status400BadRequest);
         failures.Add(new FailureInjector.FailurePlan
         {
             Code = request.Code,
             Remaining = request.Count ?? 1,
             PhoneNumberId = request.PhoneNumberId,
+            WabaId = request.WabaId,
             HttpStatus = request.HttpStatus,
             Details = request.Details,
             Asynchronous = request.Operation is null or FailureInjector.Send

@@ -20,7 +20,10 @@ public sealed class DeliveryLedger(TimeProvider clock)
     private long _typingIndicators;
     private long _posts;
 
-    /// <summary>One update carried by webhooks: kind "message" (inbound, id = its wamid) or "status" (id = the send's wamid).</summary>
+    /// <summary>
+    /// One update carried by webhooks: kind "message" (inbound, id = its wamid), "status" (id = the send's wamid) or
+    /// "template" (a template's status change, id = the template's id).
+    /// </summary>
     public sealed class WebhookItem
     {
         public required string Kind { get; init; }
@@ -178,6 +181,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
             {
                 inbound = Summary(items.Where(i => i.Kind == "message")),
                 statuses = Summary(items.Where(i => i.Kind == "status")),
+                templateStatuses = Summary(items.Where(i => i.Kind == "template")),
                 webhookPosts = Interlocked.Read(ref _posts),
                 sends = new
                 {
@@ -191,6 +195,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
             },
             inbound = withItems ? items.Where(i => i.Kind == "message").Select(Describe).ToList() : null,
             statuses = withItems ? items.Where(i => i.Kind == "status").Select(Describe).ToList() : null,
+            templateStatuses = withItems ? items.Where(i => i.Kind == "template").Select(Describe).ToList() : null,
             sends = withItems ? sends.Select(s => new { s.Id, s.PhoneNumberId, s.To, s.WaId, s.Type, s.MediaId, s.AcceptedAt, s.Status, s.ErrorCode }).ToList() : null,
             uploads = withItems ? uploads : null,
         };

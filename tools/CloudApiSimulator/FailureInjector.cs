@@ -16,6 +16,7 @@ public sealed class FailureInjector
         public required int Code { get; init; }
         public required int Remaining { get; set; }
         public string? PhoneNumberId { get; init; }
+        public string? WabaId { get; init; }
         public int? HttpStatus { get; init; }
         public string? Details { get; init; }
 
@@ -23,8 +24,9 @@ public sealed class FailureInjector
         public bool Asynchronous { get; init; }
 
         /// <summary>
-        /// What fails: "send" (POST …/messages, the default), "media" (a media id lookup), "upload" (POST …/media) or
-        /// "number" (GET /{phone-number-id}).
+        /// What fails: "send" (POST …/messages, the default), "media" (a media id lookup), "upload" (POST …/media),
+        /// "number" (GET /{phone-number-id}) or "templates" (GET /{waba-id}/message_templates, of the account
+        /// <see cref="WabaId"/> or any).
         /// </summary>
         public string Operation { get; init; } = Send;
 
@@ -39,6 +41,7 @@ public sealed class FailureInjector
     public const string Media = "media";
     public const string Upload = "upload";
     public const string Number = "number";
+    public const string Templates = "templates";
 
     public void Add(FailurePlan plan)
     {
@@ -57,18 +60,23 @@ public sealed class FailureInjector
             lock (_lock)
                 return _plans.Select(p => new FailurePlan
                 {
-                    Code = p.Code, Remaining = p.Remaining, PhoneNumberId = p.PhoneNumberId, HttpStatus = p.HttpStatus,
+                    Code = p.Code, Remaining = p.Remaining, PhoneNumberId = p.PhoneNumberId, WabaId = p.WabaId, HttpStatus = p.HttpStatus,
                     Details = p.Details, Asynchronous = p.Asynchronous, Operation = p.Operation, Delay = p.Delay,
                 }).ToList();
         }
     }
 
-    /// <summary>The plan this send (or media lookup, upload or number lookup) falls under, if any (its count goes down by one).</summary>
-    public FailurePlan? TryTake(string phoneNumberId, string operation = Send)
+    /// <summary>
+    /// The plan this send (or media lookup, upload or number lookup; or, by its account's id, template list) falls
+    /// under, if any (its count goes down by one).
+    /// </summary>
+    public FailurePlan? TryTake(string phoneNumberIdOrWabaId, string operation = Send)
     {
         lock (_lock)
         {
-            var plan = _plans.FirstOrDefault(p => p.Operation == operation && (p.PhoneNumberId is null || p.PhoneNumberId == phoneNumberId));
+            var plan = _plans.FirstOrDefault(p => p.Operation == operation && (operation == Templates
+                ? p.WabaId is null || p.WabaId == phoneNumberIdOrWabaId
+                : p.PhoneNumberId is null || p.PhoneNumberId == phoneNumberIdOrWabaId));
             if (plan is null) return null;
             if (--plan.Remaining <= 0) _plans.Remove(plan);
             return plan;

@@ -43,6 +43,7 @@ public sealed record GraphError(int HttpStatus, int Code, string Message, string
         [132000] = ("Template Param Count Mismatch", "The number of variable parameter values does not match the number of variable parameters defined in the template."),
         [132001] = ("Template does not exist", "The template does not exist in the specified language or the template has not been approved."),
         [132015] = ("Template is Paused", "Template is paused due to low quality so it cannot be sent in a template message."),
+        [132016] = ("Template is Disabled", "Template has been paused too many times due to low quality and is now permanently disabled."),
         [133010] = ("Account not registered", "Phone number not registered on the WhatsApp Business Platform."),
         [368] = ("Temporarily blocked for policies violations", "The WhatsApp Business Account associated with the app has been restricted or disabled."),
     };

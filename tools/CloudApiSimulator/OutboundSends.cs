@@ -7,10 +7,12 @@ namespace Inbox.CloudApiSimulator;
 /// POST /{version}/{phone_number_id}/messages after authentication: an injected failure or delay if one is pending, then
 /// validation, then the send limits; an accepted send answers with a fresh wamid and starts its status webhooks.
 /// A free-form message to a customer whose 24-hour window is closed is accepted like Meta accepts it, and fails
-/// later with a 131047 `failed` status.
+/// later with a 131047 `failed` status. A template must be one of the number's account, approved (132001 otherwise,
+/// 132015 paused, 132016 disabled).
 /// </summary>
 public sealed class OutboundSends(
     FailureInjector failures,
+    TemplateStore templates,
     SendLimiter limiter,
     MediaStore media,
     Chats chats,
@@ -37,6 +39,7 @@ public sealed class OutboundSends(
         if (injected is { Code: > 0, Asynchronous: false }) return Reject(GraphError.FromCode(injected.Code, injected.HttpStatus, injected.Details));
         if (invalid is not null) return Reject(invalid);
         var send = message!;
+        if (send.IsTemplate && TemplateRefusal(number, send) is { } refused) return Reject(refused);
 
         var customer = send.WaId is { } waId ? chats.FindByWaId(waId) : chats.FindByBsuid(send.Recipient!);
         var recipientId = send.WaId ?? customer?.WaId;
@@ -67,6 +70,15 @@ public sealed class OutboundSends(
             ["messages"] = new JsonArray(accepted),
         });
     }
+
+    private GraphError? TemplateRefusal(SimulatedNumber number, OutboundRequest send) =>
+        templates.Find(number.WabaId, send.TemplateName!, send.TemplateLanguage!)?.Status switch
+        {
+            "APPROVED" => null,
+            "PAUSED" => GraphError.FromCode(132015, null, null),
+            "DISABLED" => GraphError.FromCode(132016, null, null),
+            _ => GraphError.FromCode(132001, null, $"template name ({send.TemplateName}) does not exist in {send.TemplateLanguage}"),
+        };
 
     private IResult Reject(GraphError error)
     {

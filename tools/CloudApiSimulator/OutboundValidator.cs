@@ -12,6 +12,7 @@ public sealed record OutboundRequest(
     string? ContextMessageId,
     string? BizOpaqueCallbackData,
     string? TemplateName,
+    string? TemplateLanguage = null,
     string? MediaId = null)
 {
     public bool IsTemplate => Type == "template";
@@ -105,7 +106,7 @@ public static partial class OutboundValidator
         if (opaque is { Length: > 512 }) throw Invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
 
         var content = type == "contacts" ? Array(body, "contacts", "contacts") : Object(body, type, type);
-        string? templateName = null, mediaId = null;
+        string? templateName = null, templateLanguage = null, mediaId = null;
         switch (type)
         {
             case "text":
@@ -120,7 +121,7 @@ public static partial class OutboundValidator
                 mediaId = ValidateMedia(type, content, mediaExists);
                 break;
             case "template":
-                templateName = ValidateTemplate(content);
+                (templateName, templateLanguage) = ValidateTemplate(content);
                 break;
             case "reaction":
                 var target = RequiredString(content, "message_id", "reaction['message_id']");
@@ -149,7 +150,7 @@ public static partial class OutboundValidator
                 }
                 break;
         }
-        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, mediaId);
+        return new OutboundRequest(type, to, waId, to is null ? recipient : null, contextId, opaque, templateName, templateLanguage, mediaId);
     }
 
     /// <summary>Returns the uploaded media id the message names (null when it names a link).</summary>
@@ -172,13 +173,13 @@ public static partial class OutboundValidator
         return id;
     }
 
-    private static string ValidateTemplate(JsonElement template)
+    private static (string Name, string Language) ValidateTemplate(JsonElement template)
     {
         var name = RequiredString(template, "name", "template['name']");
         if (!TemplateName().IsMatch(name)) throw Invalid("Param template['name'] must be lowercase letters, digits and underscores.");
         var language = Object(template, "language", "template['language']");
-        RequiredString(language, "code", "template['language']['code']");
-        if (!template.TryGetProperty("components", out var components)) return name;
+        var code = RequiredString(language, "code", "template['language']['code']");
+        if (!template.TryGetProperty("components", out var components)) return (name, code);
         if (components.ValueKind != JsonValueKind.Array) throw Invalid("Param template['components'] must be an array.");
         var index = 0;
         foreach (var component in components.EnumerateArray())
@@ -202,7 +203,7 @@ public static partial class OutboundValidator
                     RequiredString(parameter, "type", $"{path}['parameters'][{p++}]['type']");
             }
         }
-        return name;
+        return (name, code);
     }
 
     private static void ValidateInteractive(JsonElement interactive)

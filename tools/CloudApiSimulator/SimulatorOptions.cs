@@ -26,6 +26,9 @@ public sealed class SimulatorOptions
     /// <summary>The customer-service window a customer's message opens; free-form sends outside it fail with 131047.</summary>
     public TimeSpan ServiceWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>Every WhatsApp Business Account starts with the sample templates (see <see cref="TemplateStore"/>).</summary>
+    public bool SampleTemplates { get; set; } = true;
+
     /// <summary>Seed for the random choices (traffic, jitter, duplicates), for reproducible runs; unset = random.</summary>
     public int? Seed { get; set; }
 

@@ -27,6 +27,8 @@ public static partial class SimulatorServices
         services.AddHealthChecks();
 
         services.AddSingleton<NumberRegistry>();
+        services.AddSingleton<TemplateStore>();
+        services.AddSingleton<TemplateWebhooks>();
         services.AddSingleton<SimulatorRandom>();
         services.AddSingleton<Chats>();
         services.AddSingleton<DeliveryLedger>();

@@ -9,7 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Inbox.Manage;
 
 /// <summary>
-/// The demo tenant `./inbox up` seeds: an owner, an agent and one WhatsApp number. Idempotent. The number's access
+/// The demo tenant `./inbox up` seeds: an owner, an agent and one WhatsApp number (whose templates Workers then read
+/// from its WABA: the simulator's sample templates). Idempotent. The number's access
 /// token is Demo:AccessToken when configured (the token the Cloud API simulator expects for it; an existing demo
 /// number is brought in line), otherwise a random one.
 /// </summary>
@@ -23,15 +24,6 @@ public static class DemoTenant
     private const string OwnerPassword = "demo-owner-password";
     private const string AgentEmail = "agent@demo.inbox.test";
     private const string AgentPassword = "demo-agent-password";
-
-    /// <summary>The demo's template catalog (there is no Meta template API here).</summary>
-    public static readonly NewTemplate[] Templates =
-    [
-        new("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
-        new("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
-        new("appointment_reminder", "en_US", "utility", "Hi {{1}}, a reminder of your appointment on {{2}}. Reply to change it."),
-        new("welcome_back", "de_DE", "marketing", "Hallo {{1}}, schön, dass Sie wieder da sind!"),
-    ];
 
     /// <param name="services">A scope's services (the provisioner, the DbContext and the tenant of one unit of work).</param>
     public static async Task<string> SeedAsync(IServiceProvider services, IConfiguration configuration)
@@ -52,7 +44,6 @@ public static class DemoTenant
         {
             await AlignAccessTokenAsync(services, configuredToken);
         }
-        await provisioner.EnsureTemplatesAsync(Id, Templates);
         return $"""
           Demo tenant 'demo' (WhatsApp phone_number_id {PhoneNumberId}):
             owner  {OwnerEmail} / {OwnerPassword}

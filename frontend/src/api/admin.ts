@@ -41,7 +41,11 @@ export interface Channel {
   hasAppSecret: boolean;
   hasVerifyToken: boolean;
   createdAt: string;
-  health: { lastWebhookAt: string | null; signatureFailures24h: number; lastSendErrorAt: string | null; lastSendError: string | null };
+  health: {
+    lastWebhookAt: string | null; signatureFailures24h: number; lastSendErrorAt: string | null; lastSendError: string | null;
+    /** The last read of the WABA's templates from WhatsApp, why the last read failed, and what was read. */
+    templatesSyncedAt: string | null; templateSyncError: string | null; templates: number; approvedTemplates: number;
+  };
 }
 
 export interface AuditEntry {

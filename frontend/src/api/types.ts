@@ -84,13 +84,29 @@ export interface Member {
   active: boolean;
 }
 
+/** One of Meta's template components (HEADER, BODY, FOOTER, BUTTONS), as WhatsApp defines the template. */
+export interface TemplateComponent {
+  type: string;
+  format?: string;
+  text?: string;
+  buttons?: { type: string; text: string; url?: string; phone_number?: string }[];
+}
+
+/** A template of a number's WhatsApp Business Account, as Meta holds it; only "approved" ones can be sent. */
 export interface Template {
   id: string;
+  wabaId: string;
   name: string;
   language: string;
   category: string;
   status: string;
+  statusReason: string | null;
+  statusDetail: string | null;
+  statusAt: string;
+  parameterFormat: string | null;
   body: string;
+  components: TemplateComponent[];
+  updatedAt: string;
 }
 
 export interface CannedResponse {

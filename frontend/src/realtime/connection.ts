@@ -66,7 +66,11 @@ async function startConnection() {
  * The starting position is read before the first lists load, so every later event is applied on top of them.
  */
 export async function connectRealtime(hubUrl: string, resync: () => void) {
+  // A thread opened from the URL (a reload of /c/{id}) asked for its room before there was a connection: keep it, so
+  // the first start joins it (else its ticks would never move).
+  const showing = joined;
   await disconnectRealtime();
+  joined = showing;
   onResync = resync;
   const f = (follower = new StreamFollower((name, payload) => {
     useLive.getState().applyEvent(name, payload);

@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using Inbox.Contracts;
 using Inbox.Data;
 using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +15,9 @@ namespace Inbox.Api.Admin;
 /// verify token are sealed with AES-GCM (SecretProtector) before they reach the database, and never returned: the
 /// API says only whether each is set. A disabled number's webhooks are acknowledged but create no messages, and
 /// nothing is sent through it. A number is stored only once Meta confirms, with the access token given, that the
-/// token reaches it in the WABA named (<see cref="NumberProof"/>); its display number is then Meta's.
+/// token reaches it in the WABA named (<see cref="NumberProof"/>); its display number is then Meta's. Its WABA's
+/// templates are then read by Workers (a SyncTemplates command in the same transaction): when it is added, when its
+/// number, WABA or token changes, when it is enabled again, and when an admin asks.
 /// </summary>
 public static class ChannelsApi
 {
@@ -21,8 +25,10 @@ public static class ChannelsApi
     public sealed record ChannelRequest(string? Name, string? PhoneNumberId, string? WabaId, string? AccessToken, string? AppSecret,
         string? VerifyToken);
 
+    /// <param name="TemplatesSyncedAt">The last successful read of the WABA's templates; TemplateSyncError: why the last read failed (null: it did not).</param>
+    /// <param name="Templates">The WABA's templates stored, and how many of them are approved (can be sent).</param>
     public sealed record HealthView(DateTimeOffset? LastWebhookAt, int SignatureFailures24h, DateTimeOffset? LastSendErrorAt,
-        string? LastSendError);
+        string? LastSendError, DateTimeOffset? TemplatesSyncedAt, string? TemplateSyncError, int Templates, int ApprovedTemplates);
 
     public sealed record ChannelView(Guid Id, string Name, string PhoneNumberId, string WabaId, string DisplayPhoneNumber, bool Active,
         bool HasAccessToken, bool HasAppSecret, bool HasVerifyToken, DateTimeOffset CreatedAt, HealthView Health);
@@ -38,10 +44,12 @@ public static class ChannelsApi
             .WithSummary("Add a WhatsApp number, once Meta confirms the token reaches it (secrets are stored encrypted, never returned)");
         group.MapPatch("/channels/{id:guid}", Update)
             .WithSummary("Change fields of a number; a secret present is replaced; a new number, WABA or token is proven with Meta first");
-        group.MapPost("/channels/{id:guid}/disable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
-            SetActiveAsync(id, false, db, user, ct)).WithSummary("Disable a number: webhooks acknowledged, no messages, no sends");
-        group.MapPost("/channels/{id:guid}/enable", (Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken ct) =>
-            SetActiveAsync(id, true, db, user, ct)).WithSummary("Enable a disabled number");
+        group.MapPost("/channels/{id:guid}/disable", (Guid id, InboxDbContext db, OutboxSignal outbox, ClaimsPrincipal user, CancellationToken ct) =>
+            SetActiveAsync(id, false, db, outbox, user, ct)).WithSummary("Disable a number: webhooks acknowledged, no messages, no sends");
+        group.MapPost("/channels/{id:guid}/enable", (Guid id, InboxDbContext db, OutboxSignal outbox, ClaimsPrincipal user, CancellationToken ct) =>
+            SetActiveAsync(id, true, db, outbox, user, ct)).WithSummary("Enable a disabled number (its templates are read again)");
+        group.MapPost("/channels/{id:guid}/templates/sync", SyncTemplatesAsync)
+            .WithSummary("Read the number's WABA templates from WhatsApp again now (202: Workers do it in a moment)");
     }
 
     private static async Task<List<ChannelView>> ViewsAsync(InboxDbContext db, Guid? id, CancellationToken cancellationToken)
@@ -55,7 +63,11 @@ public static class ChannelsApi
                 db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastWebhookAt).FirstOrDefault(),
                 db.ChannelSignatureFailures.Where(f => f.ChannelId == c.Id && f.Hour > since).Sum(f => f.Failures),
                 db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastSendErrorAt).FirstOrDefault(),
-                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastSendError).FirstOrDefault())))
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.LastSendError).FirstOrDefault(),
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.TemplatesSyncedAt).FirstOrDefault(),
+                db.ChannelHealth.Where(h => h.ChannelId == c.Id).Select(h => h.TemplateSyncError).FirstOrDefault(),
+                db.MessageTemplates.Count(t => t.WabaId == c.WabaId),
+                db.MessageTemplates.Count(t => t.WabaId == c.WabaId && t.Status == TemplateStatuses.Approved))))
             .ToListAsync(cancellationToken);
     }
 
@@ -68,7 +80,7 @@ public static class ChannelsApi
             : Problems.NotFound("The channel");
 
     private static async Task<Results<Created<ChannelView>, ProblemHttpResult, ValidationProblem>> Create(
-        ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, ClaimsPrincipal user,
+        ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, OutboxSignal outbox, ClaimsPrincipal user,
         CancellationToken cancellationToken)
     {
         var validation = Validate(request, creating: true);
@@ -93,12 +105,14 @@ public static class ChannelsApi
         };
         db.Channels.Add(channel);
         db.Audit(user.UserId(), AuditActions.ChannelCreated, "channel", channel.Id, null, Describe(channel, request));
+        ReadTemplates(db, channel);
         if (await SaveAsync(db, channel.PhoneNumberId, cancellationToken) is { } conflict) return conflict;
+        outbox.Notify();
         return TypedResults.Created($"/api/admin/channels/{channel.Id}", (await ViewsAsync(db, channel.Id, cancellationToken)).Single());
     }
 
     private static async Task<Results<Ok<ChannelView>, ProblemHttpResult, ValidationProblem>> Update(
-        Guid id, ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, ClaimsPrincipal user,
+        Guid id, ChannelRequest request, InboxDbContext db, SecretProtector secrets, NumberProof proof, OutboxSignal outbox, ClaimsPrincipal user,
         CancellationToken cancellationToken)
     {
         var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
@@ -127,12 +141,14 @@ public static class ChannelsApi
         if (request.VerifyToken is { } verifyToken) channel.VerifyTokenEncrypted = secrets.Protect(verifyToken);
         channel.UpdatedAt = DateTimeOffset.UtcNow;
         db.Audit(user.UserId(), AuditActions.ChannelUpdated, "channel", id, before, Describe(channel, request));
+        if (proven is not null) ReadTemplates(db, channel); // another WABA or token may see other templates
         if (await SaveAsync(db, channel.PhoneNumberId, cancellationToken) is { } conflict) return conflict;
+        if (proven is not null) outbox.Notify();
         return TypedResults.Ok((await ViewsAsync(db, id, cancellationToken)).Single());
     }
 
     private static async Task<Results<Ok<ChannelView>, ProblemHttpResult>> SetActiveAsync(
-        Guid id, bool active, InboxDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, bool active, InboxDbContext db, OutboxSignal outbox, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (channel is null) return Problems.NotFound("The channel");
@@ -142,10 +158,31 @@ public static class ChannelsApi
             channel.UpdatedAt = DateTimeOffset.UtcNow;
             db.Audit(user.UserId(), active ? AuditActions.ChannelEnabled : AuditActions.ChannelDisabled, "channel", id,
                 new { active = !active }, new { active });
+            if (active) ReadTemplates(db, channel); // not read while it was disabled
             await db.SaveChangesAsync(cancellationToken);
+            outbox.Notify();
         }
         return TypedResults.Ok((await ViewsAsync(db, id, cancellationToken)).Single());
     }
+
+    /// <summary>An admin asks for the number's templates to be read again now, e.g. after creating one in WhatsApp Manager.</summary>
+    private static async Task<Results<Accepted<ChannelView>, ProblemHttpResult>> SyncTemplatesAsync(
+        Guid id, InboxDbContext db, OutboxSignal outbox, CancellationToken cancellationToken)
+    {
+        var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (channel is null) return Problems.NotFound("The channel");
+        if (!channel.Active)
+            return Problems.Status(StatusCodes.Status409Conflict, Problems.ChannelDisabled, "WhatsApp number disabled",
+                "A disabled number's templates are not read; enable it first (that reads them).");
+        ReadTemplates(db, channel);
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+        return TypedResults.Accepted($"/api/admin/channels/{id}", (await ViewsAsync(db, id, cancellationToken)).Single());
+    }
+
+    /// <summary>Workers read the number's WABA templates once this transaction commits.</summary>
+    private static void ReadTemplates(InboxDbContext db, Channel channel) =>
+        db.Outbox.Add(OutboxEvents.Create(channel.TenantId, new SyncTemplates(channel.TenantId, channel.Id)));
 
     /// <summary>Saves; a phone_number_id already registered (by any tenant: it routes webhooks) is 409.</summary>
     private static async Task<ProblemHttpResult?> SaveAsync(InboxDbContext db, string phoneNumberId, CancellationToken cancellationToken)

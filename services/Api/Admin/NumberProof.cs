@@ -67,20 +67,9 @@ public sealed class NumberProof(IGraphApi graph, GraphApiOptions graphOptions, I
     }
 
     /// <summary>GET /{waba-id}/phone_numbers, every page: the numbers of a WhatsApp Business Account this token sees.</summary>
-    private async Task<List<GraphPhoneNumber>> NumbersOfAccountAsync(string accessToken, string wabaId, CancellationToken cancellationToken)
-    {
-        const int MaxPages = 20; // Meta pages by 25 or so; a WABA has a handful of numbers
-        var numbers = new List<GraphPhoneNumber>();
-        string? after = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            var answer = await graph.GetPhoneNumbersAsync(accessToken, wabaId, after, cancellationToken);
-            numbers.AddRange(answer.Data ?? []);
-            after = answer.Paging?.NextCursor(graphOptions);
-            if (after is null) break;
-        }
-        return numbers;
-    }
+    private Task<List<GraphPhoneNumber>> NumbersOfAccountAsync(string accessToken, string wabaId, CancellationToken cancellationToken) =>
+        GraphPages.AllAsync(after => graph.GetPhoneNumbersAsync(accessToken, wabaId, after, cancellationToken), graphOptions,
+            maxPages: 20); // Meta pages by 25 or so; a WABA has a handful of numbers
 
     private static ProblemHttpResult Refused(string field, string error) =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [error] })

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Inbox.Contracts;
 using Inbox.Data;
 using Inbox.Data.Entities;
@@ -16,7 +15,7 @@ using Npgsql;
 
 namespace Inbox.Api.Messages;
 
-public static partial class MessagesApi
+public static class MessagesApi
 {
     public const string IdempotencyHeader = "Idempotency-Key";
     private const int MaxText = 4096;
@@ -40,7 +39,7 @@ public static partial class MessagesApi
         Guid? BasedOnMessageId,
         Guid? UploadId = null);
 
-    /// <summary>A template of the tenant's catalog by name and language (e.g. en_US), with Meta's components.</summary>
+    /// <summary>A template of the number's business account by name and language (e.g. en_US), with Meta's send components.</summary>
     public sealed record TemplateRequest(string? Name, string? Language, JsonElement? Components);
 
     /// <summary>An emoji on a message of the conversation; an empty emoji removes the business's reaction.</summary>
@@ -88,7 +87,8 @@ public static partial class MessagesApi
     /// Stores the message as queued, with its SendWhatsAppMessage command and its events, in one transaction;
     /// Workers send it. The same Idempotency-Key (per agent) returns the same message and never sends twice; the
     /// same key with another body is 422. Free-form messages need the customer's 24-hour window (409 when closed;
-    /// templates are allowed); an unknown template is 422; basedOnMessageId that is no longer the latest is 409.
+    /// templates are allowed); a template must be an approved one of the number's business account (422) and its
+    /// components must fill it (400); basedOnMessageId that is no longer the latest is 409.
     /// </summary>
     private static async Task<Results<Created<MessageSnapshot>, Ok<MessageSnapshot>, ProblemHttpResult, ValidationProblem>> Send(
         Guid id, SendMessageRequest request, [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
@@ -205,7 +205,9 @@ public static partial class MessagesApi
                     new Dictionary<string, object?> { ["latestMessageId"] = latest }));
         }
 
-        if (r.Type != "note" && !await db.Channels.Where(c => c.Id == conversation.ChannelId).Select(c => c.Active).SingleAsync(cancellationToken))
+        var channel = r.Type == "note" ? null : await db.Channels.Where(c => c.Id == conversation.ChannelId)
+            .Select(c => new { c.Active, c.WabaId }).SingleAsync(cancellationToken);
+        if (channel is { Active: false })
             return new(null, Problems.Status(StatusCodes.Status409Conflict, Problems.ChannelDisabled, "WhatsApp number disabled",
                 "The conversation's WhatsApp number is disabled by an admin; nothing is sent through it (notes still work)."));
 
@@ -251,20 +253,33 @@ public static partial class MessagesApi
                 break;
             case "template":
             {
-                var template = await db.MessageTemplates.AsNoTracking()
-                    .FirstOrDefaultAsync(t => t.Name == r.Template!.Name && t.Language == r.Template.Language, cancellationToken);
-                if (template is null || template.Status != "approved")
+                // Only the templates of the number's own business account: another account's cannot be sent from it.
+                var template = await db.MessageTemplates.AsNoTracking().FirstOrDefaultAsync(
+                    t => t.WabaId == channel!.WabaId && t.Name == r.Template!.Name && t.Language == r.Template.Language, cancellationToken);
+                if (template is null)
                     return new(null, Problems.Status(StatusCodes.Status422UnprocessableEntity, Problems.UnknownTemplate, "Unknown template",
-                        $"The tenant has no approved template '{r.Template!.Name}' in language '{r.Template.Language}'."));
-                var parameters = BodyParameters(r.Template!.Components);
-                var placeholders = Placeholder().Matches(template.Body).Select(m => m.Value).Distinct().Count();
-                if (parameters.Count != placeholders)
-                    return new(null, Invalid: Problems.Invalid("template.components",
-                        $"The template's body takes {placeholders} parameters; {parameters.Count} were given."));
-                text = Render(template.Body, parameters);
+                        $"The conversation's WhatsApp number has no template '{r.Template!.Name}' in language '{r.Template.Language}'."));
+                if (template.Status != TemplateStatuses.Approved)
+                    return new(null, Problems.Status(StatusCodes.Status422UnprocessableEntity, Problems.TemplateNotApproved, "Template not approved",
+                        $"WhatsApp has the template '{template.Name}' ({template.Language}) {template.Status}"
+                        + (template.StatusReason is { } reason ? $" ({reason})" : "") + "; only an approved template can be sent.",
+                        new Dictionary<string, object?>
+                        {
+                            ["templateStatus"] = template.Status, ["statusReason"] = template.StatusReason, ["statusDetail"] = template.StatusDetail,
+                        }));
+                var definition = TemplateDefinition.Parse(Snapshots.Element(template.Components), template.ParameterFormat);
+                var components = r.Template!.Components;
+                if (definition.Check(components) is { Count: > 0 } problems)
+                    return new(null, Invalid: Problems.Invalid(new Dictionary<string, string[]> { ["template.components"] = [.. problems] }));
+                text = definition.Render(components);
                 preview = text;
-                content = new { name = template.Name, language = template.Language, components = r.Template.Components };
-                outbound = outbound with { Template = new OutboundTemplate(template.Name, new OutboundLanguage(template.Language), r.Template.Components) };
+                content = new
+                {
+                    name = template.Name, language = template.Language, components,
+                    headerType = definition.HeaderFormat?.ToLowerInvariant(), headerLink = definition.HeaderLink(components),
+                    buttons = definition.Buttons.Select(b => b.Text),
+                };
+                outbound = outbound with { Template = new OutboundTemplate(template.Name, new OutboundLanguage(template.Language), components) };
                 break;
             }
             case "reaction":
@@ -363,42 +378,4 @@ public static partial class MessagesApi
         return (upload, null);
     }
 
-    [GeneratedRegex(@"\{\{\s*[A-Za-z0-9_]+\s*\}\}")]
-    private static partial Regex Placeholder();
-
-    /// <summary>The text parameters of the body component, in order (positional {{1}}… or named).</summary>
-    private static List<(string? Name, string Text)> BodyParameters(JsonElement? components)
-    {
-        var result = new List<(string?, string)>();
-        if (components is not { ValueKind: JsonValueKind.Array } array) return result;
-        foreach (var component in array.EnumerateArray())
-        {
-            if (component.ValueKind != JsonValueKind.Object || !component.TryGetProperty("type", out var type)
-                || type.GetString() != "body" || !component.TryGetProperty("parameters", out var parameters)
-                || parameters.ValueKind != JsonValueKind.Array) continue;
-            foreach (var p in parameters.EnumerateArray())
-            {
-                var name = p.TryGetProperty("parameter_name", out var n) ? n.GetString() : null;
-                var text = p.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()!
-                    : p.TryGetProperty("currency", out var c) && c.TryGetProperty("fallback_value", out var f) ? f.GetString() ?? ""
-                    : p.TryGetProperty("date_time", out var d) && d.TryGetProperty("fallback_value", out var g) ? g.GetString() ?? ""
-                    : "";
-                result.Add((name, text));
-            }
-        }
-        return result;
-    }
-
-    private static string Render(string body, List<(string? Name, string Text)> parameters)
-    {
-        var position = 0;
-        return Placeholder().Replace(body, match =>
-        {
-            var key = match.Value.Trim('{', '}', ' ');
-            if (int.TryParse(key, out var index) && index >= 1 && index <= parameters.Count) return parameters[index - 1].Text;
-            var named = parameters.FirstOrDefault(p => p.Name == key);
-            if (named.Name is not null) return named.Text;
-            return position < parameters.Count ? parameters[position++].Text : match.Value;
-        });
-    }
 }

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Inbox.Api.Settings;
 
-/// <summary>The tenant's own settings, its members (for assignment) and its template catalog.</summary>
+/// <summary>The tenant's own settings and its members (for assignment).</summary>
 public static class SettingsApi
 {
     /// <summary>readReceipts: tell WhatsApp when an agent reads. autoResolveAfterMinutes: resolve after that much
@@ -16,15 +16,12 @@ public static class SettingsApi
 
     public sealed record MemberView(Guid UserId, string Name, string Email, string Role, bool Active);
 
-    public sealed record TemplateView(Guid Id, string Name, string Language, string Category, string Status, string Body);
-
     public static void MapSettingsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").RequireAuthorization().WithTags("Tenant");
         group.MapGet("/settings", Get).WithSummary("The tenant's settings");
         group.MapPut("/settings", Put).WithSummary("Change the tenant's settings (owners and admins only)");
         group.MapGet("/members", Members).WithSummary("The tenant's members, e.g. to pick an assignee");
-        group.MapGet("/templates", Templates).WithSummary("The WhatsApp templates the tenant may send");
     }
 
     private static async Task<Ok<TenantSettings>> Get(InboxDbContext db, CancellationToken cancellationToken)
@@ -51,8 +48,4 @@ public static class SettingsApi
     private static async Task<Ok<List<MemberView>>> Members(InboxDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.Memberships.AsNoTracking().OrderBy(m => m.User!.DisplayName)
             .Select(m => new MemberView(m.UserId, m.User!.DisplayName, m.User.Email, m.Role, m.Active)).ToListAsync(cancellationToken));
-
-    private static async Task<Ok<List<TemplateView>>> Templates(InboxDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.MessageTemplates.AsNoTracking().OrderBy(t => t.Name).ThenBy(t => t.Language)
-            .Select(t => new TemplateView(t.Id, t.Name, t.Language, t.Category, t.Status, t.Body)).ToListAsync(cancellationToken));
 }

@@ -92,7 +92,11 @@ internal sealed class CannedResponseConfiguration : IEntityTypeConfiguration<Can
 
 internal sealed class MessageTemplateConfiguration : IEntityTypeConfiguration<MessageTemplate>
 {
-    public void Configure(EntityTypeBuilder<MessageTemplate> b) => b.ToTable("message_templates");
+    public void Configure(EntityTypeBuilder<MessageTemplate> b)
+    {
+        b.ToTable("message_templates");
+        b.Property(t => t.Components).HasColumnType("jsonb");
+    }
 }
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>

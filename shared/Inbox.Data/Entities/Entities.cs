@@ -79,6 +79,11 @@ public sealed class ChannelHealth : ITenantOwned
     public DateTimeOffset? LastWebhookAt { get; set; }
     public DateTimeOffset? LastSendErrorAt { get; set; }
     public string? LastSendError { get; set; }
+
+    /// <summary>The last read of the number's templates: when it was tried, when it last succeeded, and why it failed (null: it did not).</summary>
+    public DateTimeOffset? TemplateSyncAttemptedAt { get; set; }
+    public DateTimeOffset? TemplatesSyncedAt { get; set; }
+    public string? TemplateSyncError { get; set; }
 }
 
 /// <summary>Webhooks with a bad signature that named this number, per hour.</summary>
@@ -293,17 +298,47 @@ public sealed class CannedResponse : ITenantOwned
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-/// <summary>A WhatsApp template the tenant may send (the catalog Meta would hold; body uses {{1}}, {{2}}…).</summary>
+/// <summary>
+/// A template of one of the tenant's WhatsApp Business Accounts, as Meta holds it: read from the Graph API (when a
+/// number is added, on a schedule) and kept current by Meta's status webhooks. One row per name and language.
+/// </summary>
 public sealed class MessageTemplate : ITenantOwned
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
+    public required string WabaId { get; set; }
+
+    /// <summary>Meta's id of this language of the template.</summary>
+    public string? ExternalId { get; set; }
     public required string Name { get; set; }
     public required string Language { get; set; }
     public string Category { get; set; } = "utility";
-    public string Status { get; set; } = "approved";
-    public required string Body { get; set; }
+
+    /// <summary>Meta's status, lower-case: approved (the only one that can be sent), pending, rejected, paused, disabled, …</summary>
+    public string Status { get; set; } = TemplateStatuses.Approved;
+
+    /// <summary>Meta's reason code for the status (INVALID_FORMAT, PROMOTIONAL, …), and what Meta explains of it.</summary>
+    public string? StatusReason { get; set; }
+    public string? StatusDetail { get; set; }
+
+    /// <summary>When Meta set the status (a webhook's time, or the read that found it): an older read never undoes a newer webhook.</summary>
+    public DateTimeOffset StatusAt { get; set; }
+
+    /// <summary>Meta's definition: HEADER (format, text), BODY, FOOTER, BUTTONS — see TemplateDefinition.</summary>
+    public string Components { get; set; } = "[]";
+
+    /// <summary>POSITIONAL ({{1}}) or NAMED ({{first_name}}).</summary>
+    public string? ParameterFormat { get; set; }
+
+    /// <summary>The body's text, for lists and search.</summary>
+    public string Body { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public static class TemplateStatuses
+{
+    public const string Approved = "approved";
 }
 
 /// <summary>A contact's reaction to a message, keyed by the target's wamid (the target may arrive later).

@@ -32,6 +32,7 @@ public sealed class AdminRoleTests(InboxStack stack)
         new("PATCH", "/api/admin/channels/{id:guid}", i => $"/api/admin/channels/{i.Channel}", () => new { name = "Renamed" }),
         new("POST", "/api/admin/channels/{id:guid}/disable", i => $"/api/admin/channels/{i.Channel}/disable"),
         new("POST", "/api/admin/channels/{id:guid}/enable", i => $"/api/admin/channels/{i.Channel}/enable"),
+        new("POST", "/api/admin/channels/{id:guid}/templates/sync", i => $"/api/admin/channels/{i.Channel}/templates/sync"),
         new("GET", "/api/admin/audit", _ => "/api/admin/audit"),
     ];
 

@@ -126,12 +126,28 @@ public sealed class InboxStack : IAsyncLifetime
                 new NewMember(tenant.OwnerEmail, "Owner " + suffix, tenant.Password, Roles.Owner),
                 new NewMember(tenant.AgentEmail, "Agent " + suffix, tenant.Password, Roles.Agent),
             ],
-            [new NewChannel(tenant.PhoneNumberId, tenant.WabaId, "1555" + suffix[..6], token)],
-            [
-                new NewTemplate("hello_world", "en_US", "utility", "Hello World! Thank you for choosing our service."),
-                new NewTemplate("order_update", "en_US", "utility", "Hi {{1}}, your order {{2}} is on its way."),
-            ]));
+            [new NewChannel(tenant.PhoneNumberId, tenant.WabaId, "1555" + suffix[..6], token)]));
         return tenant;
+    }
+
+    /// <summary>
+    /// Waits until Workers have read the tenant's templates from its WABA (the simulator's samples, unless the test
+    /// changed them) at least once since <paramref name="since"/> (provisioning asks for it, see TenantProvisioner).
+    /// </summary>
+    public async Task TemplatesReadAsync(TestTenant tenant, DateTimeOffset? since = null)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var connection = await Database.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var setTenant = TenantSql.SetTenant(connection, tenant.Id, transactionLocal: true))
+                await setTenant.ExecuteNonQueryAsync();
+            await using var command = new NpgsqlCommand("select max(templates_synced_at) from channel_health", connection, transaction);
+            if (await command.ExecuteScalarAsync() is DateTime read && read >= (since ?? DateTimeOffset.MinValue).UtcDateTime) return;
+            if (DateTimeOffset.UtcNow > deadline) throw new TimeoutException($"The templates of tenant {tenant.Slug} were not read.");
+            await Task.Delay(100);
+        }
     }
 
     public async Task<string> LoginAsync(string email, string password)

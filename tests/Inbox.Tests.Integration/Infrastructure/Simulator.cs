@@ -78,6 +78,25 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
     }
 
+    /// <summary>
+    /// Adds a template to an account or changes one (the simulator's control API): a change of status is sent as Meta's
+    /// message_template_status_update webhook, and this returns once it was delivered. Returns the template node.
+    /// </summary>
+    public async Task<JsonElement> SetTemplateAsync(object template)
+    {
+        var response = await Http.PostAsJsonAsync("/simulator/templates?wait=true", template);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var answer = JsonDocument.Parse(body).RootElement;
+        if (answer.TryGetProperty("webhook", out var webhook) && webhook.ValueKind == JsonValueKind.Object)
+            Assert.True(webhook.GetProperty("acknowledged").GetBoolean(), body);
+        return answer.GetProperty("template").Clone();
+    }
+
+    /// <summary>The next <paramref name="count"/> template lists of this account fail with Meta's error <paramref name="code"/>.</summary>
+    public async Task FailNextTemplateListsAsync(string wabaId, int code, int count = 1) =>
+        (await Http.PostAsJsonAsync("/simulator/failures", new { wabaId, code, count, operation = "templates" })).EnsureSuccessStatusCode();
+
     /// <summary>The next <paramref name="count"/> sends from this number fail with Meta's error <paramref name="code"/>.</summary>
     public async Task FailNextSendsAsync(string phoneNumberId, int code, int count, bool? asynchronous = null) =>
         (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code, count, asynchronous })).EnsureSuccessStatusCode();

@@ -15,6 +15,12 @@ export function NumbersPage() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['admin'] }),
     onError: toastError,
   });
+  // Workers read the WABA's templates in a moment: look again shortly.
+  const sync = useMutation({
+    mutationFn: (c: Channel) => api(`/api/admin/channels/${c.id}/templates/sync`, { method: 'POST' }),
+    onSuccess: () => setTimeout(() => void qc.invalidateQueries({ queryKey: ['admin'] }), 1500),
+    onError: toastError,
+  });
   const [form, setForm] = useState(empty);
 
   async function add(e: FormEvent) {
@@ -34,7 +40,7 @@ export function NumbersPage() {
         <h2>WhatsApp numbers</h2>
         {channels.isError && <p className="error">{channels.error.message}</p>}
         <table>
-          <thead><tr><th>Name</th><th>Number</th><th>Phone number id</th><th>Secrets</th><th>Health</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Number</th><th>Phone number id</th><th>Secrets</th><th>Templates</th><th>Health</th><th /></tr></thead>
           <tbody>
             {channels.data?.items.map((c) => (
               <tr key={c.id}>
@@ -42,6 +48,12 @@ export function NumbersPage() {
                 <td>+{c.displayPhoneNumber}</td>
                 <td><code>{c.phoneNumberId}</code></td>
                 <td className="small">{c.hasAccessToken ? 'token ✓' : 'no token'}{c.hasAppSecret ? ' · app secret ✓' : ''}</td>
+                <td className="small" data-testid="number-templates">
+                  {c.health.approvedTemplates} approved of {c.health.templates} · WABA <code>{c.wabaId}</code>
+                  <div className="muted">{c.health.templatesSyncedAt ? `read from WhatsApp ${new Date(c.health.templatesSyncedAt).toLocaleString()}` : 'not read yet'}</div>
+                  {c.health.templateSyncError && <div className="error">last read failed: {c.health.templateSyncError}</div>}
+                  {c.active && <button className="link small" onClick={() => sync.mutate(c)}>Read again</button>}
+                </td>
                 <td className="small">
                   last webhook {c.health.lastWebhookAt ? new Date(c.health.lastWebhookAt).toLocaleString() : 'never'}
                   {c.health.signatureFailures24h > 0 && <span className="error"> · {c.health.signatureFailures24h} bad signatures (24 h)</span>}

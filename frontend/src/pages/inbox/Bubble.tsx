@@ -9,6 +9,7 @@ export function Bubble({ m, quoted, onReply }: { m: Message; quoted?: Message; o
   const tick = tickFor(m);
   const caption = (m.content as { caption?: string } | null)?.caption;
   const link = (m.content as { link?: string } | null)?.link;
+  const template = m.type === 'template' ? (m.content as { headerType?: string; headerLink?: string; buttons?: string[] } | null) : null;
   return (
     <div className={`bubble-row ${side}`}>
       <div className={`bubble ${side} ${note ? 'note' : ''}`} data-testid="message" data-message-id={m.id}
@@ -20,8 +21,14 @@ export function Bubble({ m, quoted, onReply }: { m: Message; quoted?: Message; o
         )}
         {m.media && <MediaView m={m} />}
         {!m.media && link && <a href={link} target="_blank" rel="noreferrer">{m.type === 'image' ? <img src={link} alt={caption ?? ''} className="media-img" /> : link}</a>}
+        {template?.headerLink && (template.headerType === 'image'
+          ? <a href={template.headerLink} target="_blank" rel="noreferrer"><img src={template.headerLink} alt="" className="media-img" /></a>
+          : <a href={template.headerLink} target="_blank" rel="noreferrer">{template.headerLink}</a>)}
         {m.text ? <div className="text" data-testid="message-text">{m.text}</div> : !m.media && !link && <div className="text muted">{summary(m)}</div>}
         {caption && caption !== m.text && <div className="text">{caption}</div>}
+        {template?.buttons && template.buttons.length > 0 && (
+          <div className="template-buttons">{template.buttons.map((b) => <span key={b} className="template-button">{b}</span>)}</div>
+        )}
         <div className="meta">
           <span>{timeOf(m.sentAt)}</span>
           {tick && <span className={`tick tick-${tick.tone}`} title={tick.label} data-testid="tick">{tick.symbol}</span>}

@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, newIdempotencyKey } from '../../api/client';
-import type { CannedResponse, Conversation, Message, Template } from '../../api/types';
-import { movedOnBy, placeholdersOf, summary, windowState } from '../../format/format';
+import type { CannedResponse, Conversation, Message } from '../../api/types';
+import { movedOnBy, summary, windowState } from '../../format/format';
 import { ACCEPT } from '../../media/whatsappMedia';
 import { stopTyping, typing } from '../../realtime/connection';
 import { useLive } from '../../store/live';
 import { toastError } from '../../store/toasts';
+import { TemplatePicker } from './TemplatePicker';
 import { AttachmentPreview, useAttachment } from './Attachment';
 
 type Mode = 'reply' | 'note';
@@ -213,7 +214,8 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply, d
         </div>
       )}
       {closed ? (
-        <TemplatePicker onSend={(t, components) => post({ type: 'template', template: { name: t.name, language: t.language, components } })} busy={busy} />
+        <TemplatePicker channelId={conversation.channelId} busy={busy}
+          onSend={(t, components) => post({ type: 'template', template: { name: t.name, language: t.language, components } })} />
       ) : attachment && mode === 'reply' ? (
         <AttachmentPreview attachment={attachment} caption={caption} setCaption={setCaption} busy={busy} onSend={sendAttachment} onDiscard={discard} />
       ) : (
@@ -247,34 +249,6 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply, d
           <button onClick={send} disabled={busy || !text.trim()} data-testid="send">{mode === 'note' ? 'Add note' : 'Send'}</button>
         </div>
       )}
-    </div>
-  );
-}
-
-function TemplatePicker({ onSend, busy }: { onSend: (t: Template, components?: unknown[]) => Promise<boolean>; busy: boolean }) {
-  const templates = useQuery({ queryKey: ['templates'], queryFn: () => api<Template[]>('/api/templates') });
-  const [chosen, setChosen] = useState('');
-  const [values, setValues] = useState<string[]>([]);
-  const t = templates.data?.find((x) => x.id === chosen);
-  const slots = t ? placeholdersOf(t.body) : [];
-  const preview = slots.reduce((body, slot, i) => body.split(slot).join(values[i] || slot), t?.body ?? '');
-  const ready = t && slots.every((_, i) => values[i]?.trim());
-  const components = () => (slots.length ? [{ type: 'body', parameters: slots.map((_, i) => ({ type: 'text', text: values[i].trim() })) }] : undefined);
-  return (
-    <div className="templates" data-testid="template-picker">
-      <p className="muted small">The customer has not written in 24 hours: only an approved template can start the conversation again.</p>
-      <div className="compose-row">
-        <select value={chosen} onChange={(e) => { setChosen(e.target.value); setValues([]); }} aria-label="Template">
-          <option value="">Choose a template…</option>
-          {templates.data?.map((x) => <option key={x.id} value={x.id}>{x.name} ({x.language})</option>)}
-        </select>
-        {slots.map((slot, i) => (
-          <input key={slot} placeholder={slot} aria-label={`Template parameter ${slot}`} value={values[i] ?? ''}
-            onChange={(e) => setValues((v) => Object.assign([...v], { [i]: e.target.value }))} />
-        ))}
-        <button disabled={!ready || busy} onClick={() => t && onSend(t, components()).then((ok) => ok && setChosen(""))}>Send template</button>
-      </div>
-      {t && <p className="template-body">{preview}</p>}
     </div>
   );
 }
