@@ -46,7 +46,7 @@ public sealed class TemplateTests(InboxStack stack)
         Assert.Equal("NAMED", Named(templates, "delivery_window").GetProperty("parameterFormat").GetString());
 
         // Without a number: every account of the tenant (its first number's too).
-        Assert.Equal(2 * Samples.Length, (await TemplatesAsync(agent)).Count);
+        await EventuallyAsync(async () => (await TemplatesAsync(agent)).Count == 2 * Samples.Length, "both numbers' templates");
         // The admins see the read on the number.
         var health = (await owner.GetJsonAsync($"/api/admin/channels/{channelId}")).GetProperty("health");
         Assert.Equal(JsonValueKind.String, health.GetProperty("templatesSyncedAt").ValueKind);
@@ -199,12 +199,13 @@ public sealed class TemplateTests(InboxStack stack)
             HttpStatusCode.UnprocessableEntity, "urn:inbox:problem:template-not-approved");
 
         // A template of the tenant's other account: not sendable from this number.
-        var other = await owner.PostJsonAsync("/api/admin/channels", stack.NewChannel(), HttpStatusCode.Created);
+        var otherWaba = "waba-" + Guid.NewGuid().ToString("N")[..10];
         await stack.Simulator.SetTemplateAsync(new
         {
-            wabaId = other.GetProperty("wabaId").GetString(), name = "only_elsewhere", language = "en_US", notify = false,
+            wabaId = otherWaba, name = "only_elsewhere", language = "en_US", notify = false,
             components = new[] { new { type = "BODY", text = "Elsewhere" } },
         });
+        await owner.PostJsonAsync("/api/admin/channels", stack.NewChannel(wabaId: otherWaba), HttpStatusCode.Created);
         await EventuallyAsync(async () => (await TemplatesAsync(agent)).Any(t => t.GetProperty("name").GetString() == "only_elsewhere"),
             "the other number's templates");
         await Agent.ProblemAsync(await SendAsync(agent, conversation, "only_elsewhere"),
