@@ -221,6 +221,8 @@ public sealed class TemplateTests(InboxStack stack)
         var customer = "4917" + Random.Shared.NextInt64(100_000_000, 999_999_999);
         await stack.Simulator.CustomerWritesAsync(tenant.PhoneNumberId, customer, "hi"); // the simulator knows the customer too
         await stack.TemplatesReadAsync(tenant);
+        // The simulator posts its webhook on its own time: wait until Inbox has stored the conversation.
+        await EventuallyAsync(async () => await stack.Database.ScalarAsync(tenant.Id, "select id from conversations") is Guid, "the customer's conversation");
         var conversation = (Guid)(await stack.Database.ScalarAsync(tenant.Id, "select id from conversations"))!;
         object Header(string link) => new { type = "header", parameters = new[] { new { type = "image", image = new { link } } } };
         object Button(string ending) => new { type = "button", sub_type = "url", index = "0", parameters = new[] { new { type = "text", text = ending } } };
