@@ -101,6 +101,14 @@ public sealed class AttachmentTests(InboxStack stack)
         Assert.Equal(Pdf, await stack.Simulator.MediaBytesAsync(chat.Agent.Tenant.AccessToken, mediaId));
         Assert.Equal(1, await stack.Database.CountAsync(chat.Agent.Tenant.Id,
             "select count(*) from messages where id = $1 and payload->'document'->>'filename' = 'Invoice 2026-12.pdf'", id));
+
+        // Without a caption, the list shows the document's name.
+        await chat.Agent.SendMessageAsync(chat.Conversation, new
+        {
+            type = "document", uploadId = (await chat.Agent.UploadedAsync(Pdf, "Terms.pdf", "application/pdf")).GetProperty("id").GetGuid(),
+        });
+        Assert.Equal("[document] Terms.pdf",
+            (await chat.Agent.GetJsonAsync($"/api/conversations/{chat.Conversation}")).GetProperty("lastMessagePreview").GetString());
     }
 
     [Fact]

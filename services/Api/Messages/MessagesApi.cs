@@ -305,7 +305,7 @@ public static class MessagesApi
                 // Without a link, Workers upload the file to WhatsApp and send it by the media id (see SendWhatsAppMessageConsumer).
                 var filename = r.Filename ?? (r.Type == "document" ? upload?.Filename : null);
                 text = r.Caption;
-                preview = r.Caption ?? $"[{r.Type}]";
+                preview = r.Caption ?? (filename is null ? $"[{r.Type}]" : $"[{r.Type}] {filename}");
                 content = new { link = r.Link, caption = r.Caption, filename };
                 outbound = outbound.WithMedia(new OutboundMedia(r.Link, Caption: r.Caption, Filename: filename));
                 break;

@@ -222,7 +222,7 @@ export function Composer({ conversation, latestMessageId, replyTo, clearReply, d
         <div className="compose-row">
           {mode === 'reply' && (
             <button className="link attach-btn" title="Attach a file (or drop one on the thread, or paste an image)" data-testid="attach"
-              onClick={() => picker.current?.click()}>📎 Attach</button>
+              onClick={() => picker.current?.click()}>+ Attach</button>
           )}
           <div className="compose-input">
             {suggestions.length > 0 && (

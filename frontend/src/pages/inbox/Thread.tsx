@@ -77,6 +77,11 @@ export function Thread({ id }: { id: string }) {
     if (!el) return;
     const added = messages.length - lastCount.current;
     lastCount.current = messages.length;
+    const last = messages.at(-1);
+    if (added > 0 && last?.direction === 'outbound' && last.senderUserId === meId) { // one's own send is followed
+      atBottom.current = true;
+      setUnseen(0);
+    }
     if (prepending.current) {
       el.scrollTop = prepending.current.top + (el.scrollHeight - prepending.current.height);
       prepending.current = null;
@@ -86,6 +91,18 @@ export function Thread({ id }: { id: string }) {
       setUnseen((n) => n + added);
     }
   }, [messages]);
+
+  // A picture that loads grows the thread under the reader: at the bottom, stay there. (load does not bubble, but a
+  // capturing listener on the thread hears every image in it.)
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const follow = () => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    };
+    el.addEventListener('load', follow, true);
+    return () => el.removeEventListener('load', follow, true);
+  }, [conversation !== undefined]);
 
   function onScroll() {
     const el = scroller.current!;
