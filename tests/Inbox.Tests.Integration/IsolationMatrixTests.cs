@@ -171,7 +171,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         await using var colleague = await HubClient.ConnectAsync(stack.Realtime.BaseAddress, victim.Owner.AccessToken);
         await colleague.InvokeAsync("JoinConversation", victim.ConversationId);
         await colleague.InvokeAsync("StartTyping", victim.ConversationId, false);
-        var typing = (await watching.WaitForAsync("typing:start", 1, TimeSpan.FromSeconds(10))).First();
+        var typing = (await watching.WaitForAsync("typing:start", 1, TimeSpan.FromSeconds(10)))[0];
         Assert.Equal(victim.Owner.UserId, typing.GetProperty("userId").GetGuid());
         Assert.DoesNotContain(watching.All(), e => e.Payload.ToString().Contains(intruderAgent.UserId.ToString(), StringComparison.Ordinal));
         await ViewersAsync(watching, victim, 2);

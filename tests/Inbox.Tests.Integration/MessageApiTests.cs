@@ -251,7 +251,7 @@ public sealed class MessageApiTests(InboxStack stack)
         var second = await agent.GetJsonAsync(Path(conversation) + "?limit=2&before=" + first.GetProperty("nextCursor").GetString());
         var third = await agent.GetJsonAsync(Path(conversation) + "?limit=2&before=" + second.GetProperty("nextCursor").GetString());
 
-        string?[] Texts(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("text").GetString()).ToArray();
+        string[] Texts(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("text").GetString() ?? "").ToArray();
         Assert.Equal(["note 4", "note 3"], Texts(first));
         Assert.Equal(["note 2", "note 1"], Texts(second));
         Assert.Equal(["hello"], Texts(third));

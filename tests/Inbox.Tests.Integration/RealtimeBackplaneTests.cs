@@ -151,7 +151,7 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
         Assert.Empty(typist.Received(HubEvents.TypingStart)); // never to the typist's own connection
         Assert.Empty(stranger.Received(HubEvents.TypingStart));
         Assert.Empty(stranger.Received(HubEvents.ViewingUpdate));
-        Assert.Empty(stranger.Received(HubEvents.PresenceUpdate).Where(p => p.GetProperty("userName").GetString()!.Contains(tenant.Slug[2..], StringComparison.Ordinal)));
+        Assert.DoesNotContain(stranger.Received(HubEvents.PresenceUpdate), p => p.GetProperty("userName").GetString()!.Contains(tenant.Slug[2..], StringComparison.Ordinal));
     }
 
     [Fact]
@@ -185,8 +185,8 @@ public sealed class RealtimeBackplaneTests(InboxStack stack)
 
         await member.WaitForAsync(HubEvents.MessageStatus, 1, Wait);
         await Task.Delay(500);
-        Assert.Empty(intruderHere.All().Where(e => e.Name != HubEvents.PresenceUpdate));
-        Assert.Empty(intruderThere.All().Where(e => e.Name != HubEvents.PresenceUpdate));
+        Assert.DoesNotContain(intruderHere.All(), e => e.Name != HubEvents.PresenceUpdate);
+        Assert.DoesNotContain(intruderThere.All(), e => e.Name != HubEvents.PresenceUpdate);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-// The admin API (issue #7, /work/coord/ADMIN-API.md): seats, members, invites, WhatsApp numbers, audit log.
+// The admin API (README "Admin API"; the Api's /openapi/v1.json): seats, members, invites, WhatsApp numbers, audit log.
 
 export interface Seats {
   used: number;

@@ -69,6 +69,7 @@ public static class InvitesApi
         await db.LockTenantAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         var lowered = email!.ToLowerInvariant();
+#pragma warning disable CA1862 // EF Core translates ToLower() to SQL lower(); string.Equals(…, StringComparison) it cannot
         if (await db.Memberships.AnyAsync(m => m.User!.Email.ToLower() == lowered, cancellationToken))
             return Problems.ConflictProblem("Already a member",
                 $"{email} is already a member of this tenant (a deactivated member is reactivated instead).");
@@ -80,6 +81,7 @@ public static class InvitesApi
         // An expired invite of the same address is closed, so the one-open-invite-per-address index holds.
         await db.Invites.Where(i => i.Email.ToLower() == lowered && i.AcceptedAt == null && i.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.RevokedAt, now), cancellationToken);
+#pragma warning restore CA1862
         var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var invite = new Invite
         {
