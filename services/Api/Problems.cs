@@ -51,6 +51,14 @@ public static class Problems
             new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
 
+    /// <summary>A wrong address and a wrong password get this same 401, so the answer does not tell which was wrong.</summary>
+    public static ProblemHttpResult InvalidCredentials() =>
+        TypedResults.Problem("The email or password is incorrect.", statusCode: StatusCodes.Status401Unauthorized,
+            title: "Invalid credentials");
+
+    public static ProblemHttpResult TooManyFailedLogins(HttpResponse response, TimeSpan wait) =>
+        TooManyRequests(response, wait, "Too many failed logins for this address; wait before trying again.");
+
     public static ValidationProblem Invalid(string field, string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
 

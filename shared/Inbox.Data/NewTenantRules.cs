@@ -16,10 +16,9 @@ public static partial class NewTenantRules
         if (name?.Trim() is not { Length: >= 1 and <= 100 }) yield return ("name", "1 to 100 characters.");
         if (slug?.Trim() is not { } s || !Slug().IsMatch(s))
             yield return ("slug", "2 to 63 lower-case letters, digits or '-', starting with a letter or digit.");
-        if (ownerEmail?.Trim() is not { Length: > 3 and <= 254 } email || !email.Contains('@'))
-            yield return ("ownerEmail", "A valid email address is required.");
+        if (!AccountRules.IsEmail(ownerEmail?.Trim())) yield return ("ownerEmail", AccountRules.EmailError);
         if (ownerName?.Trim() is not { Length: >= 1 and <= 100 }) yield return ("ownerName", "1 to 100 characters.");
-        if (ownerPassword is not { Length: >= 8 }) yield return ("ownerPassword", "At least 8 characters.");
+        if (!AccountRules.IsPassword(ownerPassword)) yield return ("ownerPassword", AccountRules.PasswordError);
         if (seatLimit is not (null or (>= 1 and <= MaxSeats))) yield return ("seatLimit", $"Between 1 and {MaxSeats}.");
     }
 

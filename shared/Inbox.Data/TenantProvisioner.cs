@@ -2,7 +2,6 @@ using Inbox.Contracts;
 using Inbox.Data.Entities;
 using Inbox.Data.Outbox;
 using Inbox.Tenancy;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -33,8 +32,6 @@ public sealed class AccountExistsException(string email)
 /// </summary>
 public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, SecretProtector secrets, NpgsqlDataSource dataSource)
 {
-    private static readonly PasswordHasher<User> Hasher = new();
-
     public async Task<bool> ExistsAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
         tenant.Set(tenantId);
@@ -58,7 +55,7 @@ public sealed class TenantProvisioner(InboxDbContext db, TenantContext tenant, S
                     Id = userId.Value,
                     Email = member.Email,
                     DisplayName = member.DisplayName,
-                    PasswordHash = Hasher.HashPassword(null!, member.Password),
+                    PasswordHash = Passwords.Hash(member.Password),
                     CreatedAt = now,
                 });
             }

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Inbox.Api.Auth;
@@ -7,7 +6,6 @@ using Inbox.Data;
 using Inbox.Data.Entities;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -23,7 +21,6 @@ namespace Inbox.Api.Admin;
 public static class InvitesApi
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
-    public const int MinPasswordLength = 8;
 
     public sealed record InviteRequest(string? Email, string? Role);
 
@@ -61,7 +58,7 @@ public static class InvitesApi
     {
         var email = request.Email?.Trim();
         var validation = new Validation()
-            .Check(IsEmail(email), "email", "A valid email address is required.")
+            .Check(AccountRules.IsEmail(email), "email", AccountRules.EmailError)
             .Check(request.Role is Roles.Admin or Roles.Agent, "role", "admin or agent (owners are made by changing a member's role).");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 
@@ -143,22 +140,22 @@ public static class InvitesApi
         if (Gone(found) is { } gone) return gone;
         if (string.IsNullOrEmpty(request.Password)) return Problems.Invalid("password", "The password is required.");
 
-        var existing = await AuthApi.FindUserAsync(dataSource, found.Email, cancellationToken);
+        var existing = await AccountLookup.FindUserAsync(dataSource, found.Email, cancellationToken);
         if (existing is null)
         {
             var validation = new Validation()
                 .Check(!string.IsNullOrWhiteSpace(request.Name) && request.Name.Trim().Length <= 100, "name", "A name of 1 to 100 characters is required.")
-                .Check(request.Password.Length >= MinPasswordLength, "password", $"At least {MinPasswordLength} characters.");
+                .Check(AccountRules.IsPassword(request.Password), "password", AccountRules.PasswordError);
             if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         }
         else
         {
             // The address has an account: only its owner may accept, and this is a password guess like a login's.
-            if (backoff.TryBegin(found.Email) is { } wait) return AuthApi.TooManyFailures(response, wait);
-            if (AuthApi.Hasher.VerifyHashedPassword(null!, existing.Value.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+            if (backoff.TryBegin(found.Email) is { } wait) return Problems.TooManyFailedLogins(response, wait);
+            if (!Passwords.Verify(existing.Value.PasswordHash, request.Password))
             {
                 backoff.Failed(found.Email);
-                return AuthApi.InvalidCredentials();
+                return Problems.InvalidCredentials();
             }
             backoff.Succeeded(found.Email);
         }
@@ -181,7 +178,7 @@ public static class InvitesApi
         {
             db.Users.Add(new User
             {
-                Id = userId, Email = invite.Email, DisplayName = name, PasswordHash = AuthApi.Hasher.HashPassword(null!, request.Password),
+                Id = userId, Email = invite.Email, DisplayName = name, PasswordHash = Passwords.Hash(request.Password),
                 CreatedAt = now,
             });
             await db.SaveChangesAsync(cancellationToken); // first: EF does not know every foreign key to users (accepted_by, sessions)
@@ -192,7 +189,7 @@ public static class InvitesApi
         db.Audit(userId, AuditActions.InviteAccepted, "member", userId, null, new { email = invite.Email, role = invite.Role, inviteId = invite.Id });
         await db.SaveChangesAsync(cancellationToken);
         var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
-        var login = await AuthApi.StartSessionAsync(db, issuer, userId, name, invite.Email, invite.TenantId, slug, invite.Role, cancellationToken);
+        var login = await Sessions.StartAsync(db, issuer, userId, name, invite.Email, invite.TenantId, slug, invite.Role, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(login);
     }
@@ -219,7 +216,4 @@ public static class InvitesApi
     private static ProblemHttpResult InviteGone() =>
         Problems.Status(StatusCodes.Status410Gone, Problems.InviteGone, "Invite no longer valid",
             "This invite was already used, revoked, or has expired; ask for a new one.");
-
-    private static bool IsEmail(string? email) =>
-        email is { Length: > 3 and <= 254 } && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
 }

@@ -60,7 +60,7 @@ public static class PlatformApi
                 ? Problems.ConflictProblem("Slug taken", $"A tenant with the slug '{slug}' exists already.")
                 : Problems.ConflictProblem("Conflict", "The tenant or its owner was created at the same time by another request.");
         }
-        var owner = await Auth.AuthApi.FindUserAsync(dataSource, email, cancellationToken);
+        var owner = await Auth.AccountLookup.FindUserAsync(dataSource, email, cancellationToken);
         return TypedResults.Created($"/api/platform/tenants/{tenantId}", new CreatedTenant(tenantId, slug, owner!.Value.Id));
     }
 

@@ -6,7 +6,6 @@ using Inbox.Data.Entities;
 using Inbox.Data.Outbox;
 using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -24,11 +23,6 @@ public static class AuthApi
 
     public sealed record MeResponse(
         Guid UserId, string Name, string Email, string Role, Guid TenantId, string TenantSlug, string TenantName, Guid SessionId);
-
-    internal static readonly PasswordHasher<User> Hasher = new();
-
-    /// <summary>Verified against when the email is unknown, so both failures take the same time.</summary>
-    private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-real-password");
 
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
@@ -56,50 +50,28 @@ public static class AuthApi
             .Check(!string.IsNullOrEmpty(request.Password), "password", "Password is required.");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 
-        if (backoff.TryBegin(request.Email!) is { } wait) return TooManyFailures(response, wait);
-        var user = await FindUserAsync(dataSource, request.Email!.Trim(), cancellationToken);
-        var verified = Hasher.VerifyHashedPassword(null!, user?.PasswordHash ?? DummyHash, request.Password!)
-            != PasswordVerificationResult.Failed;
-        if (user is null || !verified)
+        if (backoff.TryBegin(request.Email!) is { } wait) return Problems.TooManyFailedLogins(response, wait);
+        var user = await AccountLookup.FindUserAsync(dataSource, request.Email!.Trim(), cancellationToken);
+        var verified = Passwords.Verify(user?.PasswordHash, request.Password!); // checked even without an account: same time
+        if (user is not { } account || !verified)
         {
             backoff.Failed(request.Email);
-            return InvalidCredentials();
+            return Problems.InvalidCredentials();
         }
         backoff.Succeeded(request.Email);
 
-        var memberships = (await ActiveMembershipsAsync(dataSource, user.Value.Id, cancellationToken))
+        var memberships = (await AccountLookup.ActiveMembershipsAsync(dataSource, account.Id, cancellationToken))
             .Where(m => request.Tenant is null || string.Equals(m.Slug, request.Tenant, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        if (memberships.Count == 0) return InvalidCredentials();
+        if (memberships.Count == 0) return Problems.InvalidCredentials();
         if (memberships.Count > 1)
             return Problems.Invalid("tenant",
                 $"This account works in several tenants; name one of: {string.Join(", ", memberships.Select(m => m.Slug))}.");
 
         var membership = memberships[0];
         tenant.Set(membership.TenantId);
-        return TypedResults.Ok(await StartSessionAsync(db, issuer, user.Value.Id, user.Value.Name, request.Email.Trim(),
+        return TypedResults.Ok(await Sessions.StartAsync(db, issuer, account.Id, account.Name, request.Email.Trim(),
             membership.TenantId, membership.Slug, membership.Role, cancellationToken));
-    }
-
-    /// <summary>
-    /// Starts a session for a member of the current tenant (login, an accepted invite): the session row and its first
-    /// refresh token (saved with whatever else the unit of work holds), then the access token.
-    /// </summary>
-    public static async Task<LoginResponse> StartSessionAsync(InboxDbContext db, AccessTokenIssuer issuer, Guid userId, string name,
-        string email, Guid tenantId, string tenantSlug, string role, CancellationToken cancellationToken)
-    {
-        var session = new AuthSession { Id = Guid.CreateVersion7(), TenantId = tenantId, UserId = userId, CreatedAt = DateTimeOffset.UtcNow };
-        db.AuthSessions.Add(session);
-        var (refreshToken, hash) = AccessTokenIssuer.NewRefreshToken();
-        var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
-        db.RefreshTokens.Add(new RefreshToken
-        {
-            TokenHash = hash, SessionId = session.Id, TenantId = tenantId, ExpiresAt = refreshExpiresAt, CreatedAt = session.CreatedAt,
-        });
-        await db.SaveChangesAsync(cancellationToken);
-
-        var (token, expiresAt) = issuer.Issue(userId, name, email, tenantId, role, session.Id);
-        return new LoginResponse(token, expiresAt, refreshToken, refreshExpiresAt, userId, name, tenantId, tenantSlug, role);
     }
 
     /// <summary>
@@ -194,38 +166,5 @@ public static class AuthApi
         var tenant = await db.Tenants.AsNoTracking().Select(t => new { t.Id, t.Slug, t.Name }).SingleAsync(cancellationToken);
         return TypedResults.Ok(new MeResponse(userId, me.DisplayName, me.Email, user.FindFirstValue(InboxClaims.Role)!,
             tenant.Id, tenant.Slug, tenant.Name, user.SessionId()!.Value));
-    }
-
-    internal static ProblemHttpResult TooManyFailures(HttpResponse response, TimeSpan wait) =>
-        Problems.TooManyRequests(response, wait, "Too many failed logins for this address; wait before trying again.");
-
-    internal static ProblemHttpResult InvalidCredentials() =>
-        TypedResults.Problem("The email or password is incorrect.", statusCode: StatusCodes.Status401Unauthorized,
-            title: "Invalid credentials");
-
-    // Logging in happens before any tenant is known, so these two reads go through the narrow
-    // SECURITY DEFINER functions of the schema rather than through row-level security.
-    internal static async Task<(Guid Id, string Name, string PasswordHash)?> FindUserAsync(
-        NpgsqlDataSource dataSource, string email, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("select user_id, display_name, password_hash from auth_find_user($1)");
-        command.Parameters.Add(new() { Value = email });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? (reader.GetGuid(0), reader.GetString(1), reader.GetString(2))
-            : null;
-    }
-
-    private static async Task<List<(Guid TenantId, string Slug, string Role)>> ActiveMembershipsAsync(
-        NpgsqlDataSource dataSource, Guid userId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "select tenant_id, tenant_slug, role from auth_memberships($1) where active order by tenant_slug");
-        command.Parameters.Add(new() { Value = userId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var memberships = new List<(Guid, string, string)>();
-        while (await reader.ReadAsync(cancellationToken))
-            memberships.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
-        return memberships;
     }
 }

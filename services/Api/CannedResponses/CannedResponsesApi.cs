@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Inbox.Api.Conversations;
 using Inbox.Data;
 using Inbox.Data.Entities;
 using Inbox.Tenancy;
@@ -44,7 +43,7 @@ public static class CannedResponsesApi
         var query = Visible(db, user).AsNoTracking();
         if (q is not null)
         {
-            var pattern = "%" + ConversationsApi.EscapeLike(q.Trim()) + "%";
+            var pattern = LikePattern.Containing(q);
             query = query.Where(c => EF.Functions.ILike(c.ShortCode, pattern, "\\") || EF.Functions.ILike(c.Content, pattern, "\\"));
         }
         var rows = await query.OrderBy(c => c.ShortCode).ThenBy(c => c.Id).Take(500).ToListAsync(cancellationToken);

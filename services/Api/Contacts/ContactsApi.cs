@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Inbox.Api.Conversations;
 using Inbox.Contracts;
 using Inbox.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +29,7 @@ public static class ContactsApi
         var query = db.Contacts.AsNoTracking();
         if (q is not null)
         {
-            var pattern = "%" + ConversationsApi.EscapeLike(q.Trim()) + "%";
+            var pattern = LikePattern.Containing(q);
             query = query.Where(c => EF.Functions.ILike(c.Name!, pattern, "\\") || EF.Functions.ILike(c.WaId!, pattern, "\\")
                                      || EF.Functions.ILike(c.Bsuid!, pattern, "\\"));
         }

@@ -67,7 +67,7 @@ public static class ConversationsApi
         }
         if (q is not null)
         {
-            var pattern = "%" + EscapeLike(q.Trim()) + "%";
+            var pattern = LikePattern.Containing(q);
             query = query.Where(c => EF.Functions.ILike(c.Contact!.Name!, pattern, "\\")
                                      || EF.Functions.ILike(c.Contact.WaId!, pattern, "\\")
                                      || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text!, pattern, "\\")));
@@ -90,9 +90,6 @@ public static class ConversationsApi
         }
         return TypedResults.Ok(new Page<ConversationSnapshot>(rows, next));
     }
-
-    internal static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static async Task<Results<Ok<ConversationSnapshot>, ProblemHttpResult>> Get(
         Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
