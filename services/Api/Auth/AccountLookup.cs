@@ -3,7 +3,7 @@ using Npgsql;
 namespace Inbox.Api.Auth;
 
 /// <summary>
-/// Accounts looked up by address before any tenant is known (a login, an invite accepted by an existing account):
+/// Accounts looked up by address before any tenant is known (a login, an invite accepted by an existing account, a refresh):
 /// through the schema's narrow SECURITY DEFINER functions, not through row-level security.
 /// </summary>
 public static class AccountLookup
@@ -30,5 +30,13 @@ public static class AccountLookup
         while (await reader.ReadAsync(cancellationToken))
             memberships.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
         return memberships;
+    }
+
+    /// <summary>The tenant of a refresh token, if one has this hash: all a refresh needs before it can act as that tenant.</summary>
+    public static async Task<Guid?> RefreshTokenTenantAsync(NpgsqlDataSource dataSource, byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select auth_refresh_token_tenant($1)");
+        command.Parameters.Add(new() { Value = hash });
+        return await command.ExecuteScalarAsync(cancellationToken) is Guid tenantId ? tenantId : null;
     }
 }

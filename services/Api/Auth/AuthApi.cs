@@ -75,68 +75,61 @@ public static class AuthApi
     }
 
     /// <summary>
-    /// A refresh token → a new access token and a new refresh token in the same session. Each refresh token works
-    /// once: presenting a used one again means it leaked, and the whole session is revoked and its live connections
-    /// closed (SessionEnded) — except the immediately previous token presented again within Auth:RefreshRetryGrace
-    /// while its successor was never used, which is a client retrying a refresh whose answer it lost: it rotates again.
-    /// A deactivated member's refresh fails too. Every failure is the same 401.
+    /// A refresh token → a new access token and a new refresh token in the same session (<see cref="RefreshRotation"/>
+    /// decides). Every failure is the same 401. A reuse revokes the session and closes its live connections
+    /// (SessionEnded, committed with the revocation, never without it).
     /// </summary>
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
         RefreshRequest request, AccessTokenIssuer issuer, InboxDbContext db, TenantContext tenant, OutboxSignal outbox,
-        CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "The refresh token is required.");
-        var (newToken, newHash) = AccessTokenIssuer.NewRefreshToken();
-        var refreshExpiresAt = DateTimeOffset.UtcNow.Add(issuer.Settings.RefreshTokenLifetime);
+        var hash = AccessTokenIssuer.Hash(request.RefreshToken);
+        if (await AccountLookup.RefreshTokenTenantAsync(dataSource, hash, cancellationToken) is not { } tenantId) return InvalidRefreshToken();
+        tenant.Set(tenantId); // from here on under the tenant's row-level security
 
-        // One transaction: the rotation (or the revocation) commits with the SessionEnded signal, never without it.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        string outcome;
-        Guid sessionId, userId, tenantId;
-        string? role;
-        await using (var command = new NpgsqlCommand(
-            "select outcome, session_id, user_id, tenant_id, role from auth_rotate_refresh_token($1, $2, $3, $4)", connection))
+        var presented = await db.RefreshTokens.FromSql($"select * from refresh_tokens where token_hash = {hash} for update")
+            .SingleAsync(cancellationToken);
+        var session = await db.AuthSessions.FromSql($"select * from auth_sessions where id = {presented.SessionId} for update")
+            .SingleAsync(cancellationToken);
+        var successor = presented.ReplacedBy is { } next ? await db.RefreshTokens.SingleOrDefaultAsync(t => t.TokenHash == next, cancellationToken) : null;
+        var role = await db.Memberships.Where(m => m.UserId == session.UserId && m.Active).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        var decision = RefreshRotation.Decide(
+            new(presented.UsedAt, presented.ExpiresAt, successor is { UsedAt: null }, session.RevokedAt is not null, role is not null),
+            now, issuer.Settings.RefreshRetryGrace);
+
+        if (decision.RetireSuccessor) successor!.UsedAt = now;
+        if (decision.RevokeSession) session.RevokedAt ??= now;
+        if (decision.Outcome == RefreshRotation.Outcome.Reused)
+            db.Outbox.Add(OutboxEvents.Create(tenantId, new SessionEnded(tenantId, session.Id)));
+        LoginResponse? login = null;
+        if (decision.Outcome == RefreshRotation.Outcome.Rotated)
         {
-            command.Parameters.Add(new() { Value = AccessTokenIssuer.Hash(request.RefreshToken) });
-            command.Parameters.Add(new() { Value = newHash });
-            command.Parameters.Add(new() { Value = refreshExpiresAt });
-            command.Parameters.Add(new() { Value = issuer.Settings.RefreshRetryGrace });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            outcome = reader.GetString(0);
-            (sessionId, userId, tenantId) = reader.IsDBNull(1) ? default : (reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3));
-            role = reader.IsDBNull(4) ? null : reader.GetString(4);
-        }
-        if (outcome != "ok")
-        {
-            if (outcome == "reused")
+            var (newToken, newHash) = AccessTokenIssuer.NewRefreshToken();
+            var refreshExpiresAt = now.Add(issuer.Settings.RefreshTokenLifetime);
+            presented.UsedAt ??= now; // the first use: retries do not stretch the grace
+            presented.ReplacedBy = newHash;
+            db.RefreshTokens.Add(new RefreshToken
             {
-                await UseTenantAsync(connection, tenant, tenantId, cancellationToken);
-                db.Outbox.Add(OutboxEvents.Create(tenantId, new SessionEnded(tenantId, sessionId)));
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            if (outcome == "reused") outbox.Notify();
-            return TypedResults.Problem("The refresh token is not valid (unknown, expired, already used or revoked).",
-                statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", type: "urn:inbox:problem:invalid-refresh-token");
+                TokenHash = newHash, SessionId = session.Id, TenantId = tenantId, ExpiresAt = refreshExpiresAt, CreatedAt = now,
+            });
+            var user = await db.Users.AsNoTracking().Where(u => u.Id == session.UserId).Select(u => new { u.DisplayName, u.Email })
+                .SingleAsync(cancellationToken);
+            var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
+            var (token, expiresAt) = issuer.Issue(session.UserId, user.DisplayName, user.Email, tenantId, role!, session.Id);
+            login = new LoginResponse(token, expiresAt, newToken, refreshExpiresAt, session.UserId, user.DisplayName, tenantId, slug, role!);
         }
-
-        await UseTenantAsync(connection, tenant, tenantId, cancellationToken);
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleAsync(cancellationToken);
-        var slug = await db.Tenants.AsNoTracking().Select(t => t.Slug).SingleAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        var (token, expiresAt) = issuer.Issue(userId, user.DisplayName, user.Email, tenantId, role!, sessionId);
-        return TypedResults.Ok(new LoginResponse(token, expiresAt, newToken, refreshExpiresAt, userId, user.DisplayName, tenantId, slug, role!));
+        if (decision.Outcome == RefreshRotation.Outcome.Reused) outbox.Notify();
+        return login is null ? InvalidRefreshToken() : TypedResults.Ok(login);
     }
 
-    /// <summary>The transaction was opened before the tenant was known: row-level security and the EF filters from here on.</summary>
-    private static async Task UseTenantAsync(NpgsqlConnection connection, TenantContext tenant, Guid tenantId, CancellationToken cancellationToken)
-    {
-        tenant.Set(tenantId);
-        await using var setTenant = TenantSql.SetTenant(connection, tenantId, transactionLocal: true);
-        await setTenant.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private static ProblemHttpResult InvalidRefreshToken() =>
+        TypedResults.Problem("The refresh token is not valid (unknown, expired, already used or revoked).",
+            statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", type: "urn:inbox:problem:invalid-refresh-token");
 
     /// <summary>
     /// Revokes the caller's session: its refresh tokens and its access tokens fail from the next request on, and its

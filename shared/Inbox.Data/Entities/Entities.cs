@@ -284,6 +284,8 @@ public sealed class RefreshToken : ITenantOwned
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? UsedAt { get; set; }
+    /// <summary>The hash of the token issued in exchange for this one.</summary>
+    public byte[]? ReplacedBy { get; set; }
 }
 
 /// <summary>A saved reply: tenant-wide (no owner) or personal to one agent.</summary>
