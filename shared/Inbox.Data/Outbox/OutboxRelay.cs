@@ -21,8 +21,9 @@ namespace Inbox.Data.Outbox;
 /// <para>
 /// A drain that published a short batch (everything there was) does not run one more step just to mark it: the mark
 /// goes with this publisher's next step — the next drain, at the latest the relay's sweep — so a quiet stream costs one
-/// step per drain, not two. Until then those rows still look unpublished; a relay of another process that takes the
-/// lock meanwhile publishes them again, which consumers already de-duplicate.
+/// step per drain, not two. Until then those rows still look unpublished: the step records that this relay was handed
+/// them, and a relay of another process that takes the lock meanwhile skips them (for 10 s, after which this one is
+/// presumed dead and they go out again; consumers de-duplicate).
 /// </para>
 /// </summary>
 public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogger<OutboxPublisher> logger)
@@ -31,6 +32,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     private const long RelayLock = 7275726;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
+    private readonly Guid _relayId = Guid.NewGuid(); // which relay the database handed rows to
     private readonly Lock _unmarkedLock = new();
     private long? _unmarked; // the relay order this publisher published through and has not marked yet
 
@@ -71,7 +73,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
         lock (_unmarkedLock) publishedThrough = _unmarked;
         while (true)
         {
-            var rows = await StepAsync(connection, publishedThrough, minAge, cancellationToken);
+            var rows = await StepAsync(connection, _relayId, publishedThrough, minAge, cancellationToken);
             Marked(publishedThrough);
             if (rows.Count == 0) return total; // that step also marked the last batch
             await PublishAsync(rows, cancellationToken);
@@ -104,7 +106,7 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
     }
 
     private static async Task<List<Row>> StepAsync(
-        NpgsqlConnection connection, long? publishedThrough, TimeSpan minAge, CancellationToken cancellationToken)
+        NpgsqlConnection connection, Guid relayId, long? publishedThrough, TimeSpan minAge, CancellationToken cancellationToken)
     {
         var rows = new List<Row>();
         await using var step = new NpgsqlCommand("""
@@ -112,8 +114,9 @@ public sealed class OutboxPublisher(NpgsqlDataSource dataSource, IBus bus, ILogg
                    (case when streamed then payload || jsonb_build_object('position', stream_position, 'sequence', stream_sequence)
                          else payload end)::text,
                    streamed, conversation_id, stream_position, stream_sequence, relay_order, created_at, trace_parent
-            from outbox_relay_step($1, $2, $3)
+            from outbox_relay_step($1, $2, $3, $4)
             """, connection);
+        step.Parameters.Add(new() { Value = relayId });
         step.Parameters.Add(new() { Value = (object?)publishedThrough ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         step.Parameters.Add(new() { Value = BatchSize });
         step.Parameters.Add(new() { Value = minAge });

@@ -12,13 +12,15 @@ end
 $$;
 
 -- One step of the relay, in one transaction (the caller holds the relay lock, so it is the only relay):
--- (1) the previous step's rows, confirmed by the broker, are published through p_published_through;
+-- (1) the previous step's rows, confirmed by the broker, are published through p_published_through (a relay marks a
+-- short batch with its next step, so rows it published may still look unpublished: the rows it last handed out are
+-- skipped by the other relays for 10 s, after which a relay that died with them is presumed gone);
 -- (2) committed events not numbered yet get, in publish_order, their tenant's next positions and their
 -- conversation's next sequences, and every row a relay_order to match; (3) the next rows to publish come back
 -- in relay_order, each tenant's in position order, with when each was written (the relay measures the lag) and
 -- its writer's traceparent (the trace goes on through the bus). With p_min_age (the safety sweep), rows are
 -- returned only when one has waited that long.
-create or replace function outbox_relay_step(p_published_through bigint, p_limit integer, p_min_age interval)
+create or replace function outbox_relay_step(p_relay uuid, p_published_through bigint, p_limit integer, p_min_age interval)
     returns table (id bigint, tenant_id uuid, message_type text, payload jsonb, streamed boolean,
                    conversation_id uuid, stream_position bigint, stream_sequence bigint, relay_order bigint,
                    created_at timestamptz, trace_parent text)
@@ -27,16 +29,23 @@ $$
 #variable_conflict use_column
 declare
     v_published bigint;
+    v_from bigint;
+    v_last bigint;
     v_ids bigint[];
     v_count integer;
     v_base bigint;
 begin
     if p_published_through is not null then
         update outbox_relay_progress set published_through = greatest(published_through, p_published_through)
-        returning published_through into v_published;
+        returning published_through, case when handed_by <> p_relay and handed_at > now() - interval '10 seconds'
+                                          then handed_through else 0 end
+        into v_published, v_from;
     else
-        select published_through into v_published from outbox_relay_progress;
+        select published_through, case when handed_by <> p_relay and handed_at > now() - interval '10 seconds'
+                                        then handed_through else 0 end
+        into v_published, v_from from outbox_relay_progress;
     end if;
+    v_from := greatest(v_published, v_from);
     if p_limit <= 0 then return; end if;
 
     select array_agg(x.id order by x.publish_order) into v_ids
@@ -87,17 +96,20 @@ begin
 
     -- Nested, not one condition with "and": PostgreSQL would run the not-exists scan for every step otherwise.
     if p_min_age > interval '0' then
-        if not exists (select 1 from outbox o where o.relay_order > v_published and o.created_at <= now() - p_min_age) then
+        if not exists (select 1 from outbox o where o.relay_order > v_from and o.created_at <= now() - p_min_age) then
             return;
         end if;
     end if;
+    select max(x.relay_order) into v_last
+    from (select o.relay_order from outbox o where o.relay_order > v_from order by o.relay_order limit p_limit) x;
+    if v_last is null then return; end if;
+    update outbox_relay_progress set handed_through = v_last, handed_by = p_relay, handed_at = now();
     return query
         select o.id, o.tenant_id, o.message_type, o.payload, o.streamed, o.conversation_id, o.position, o.sequence,
                o.relay_order, o.created_at, o.trace_parent
         from outbox o
-        where o.relay_order > v_published
-        order by o.relay_order
-        limit p_limit;
+        where o.relay_order > v_from and o.relay_order <= v_last
+        order by o.relay_order;
 end
 $$;
 
