@@ -101,6 +101,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
             throw new HubException("Presence is 'online' or 'away'.");
         var connection = Current();
         connection.State = state;
+        connection.StateSince = DateTimeOffset.UtcNow;
         connection.AwayByInactivity = false;
         await StateChangedAsync(connection);
     }
@@ -111,24 +112,44 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         if (Current() is { AwayByInactivity: true } connection)
         {
             connection.State = PresenceStates.Online;
+            connection.StateSince = DateTimeOffset.UtcNow;
             connection.AwayByInactivity = false;
             await StateChangedAsync(connection);
         }
     }
 
-    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes); none while Redis is down.</summary>
+    /// <summary>
+    /// Sent by the client after it (re)connected — a new connection starts active — when its agent has done nothing for
+    /// <paramref name="seconds"/>: the inactivity timeout counts from then, so an idle agent whose connection was
+    /// renewed (a new access token, a network blip) stays away, idle since the same time.
+    /// </summary>
+    public Task Idle(int seconds)
+    {
+        if (seconds is < 0 or > MaxIdleSeconds) throw new HubException($"Idle is 0 to {MaxIdleSeconds} seconds.");
+        var connection = Current(activity: false);
+        var lastActive = DateTimeOffset.UtcNow.AddSeconds(-seconds);
+        if (lastActive < connection.LastActivity) connection.LastActivity = lastActive; // the clock marks it away if due
+        return Task.CompletedTask;
+    }
+
+    private const int MaxIdleSeconds = 7 * 24 * 3600;
+
+    /// <summary>
+    /// Who of the caller's tenant is online or away right now, and since when an away agent was last active
+    /// (presence:update carries the changes); none while Redis is down.
+    /// </summary>
     public async Task<IEnumerable<object>> GetPresence()
     {
         IReadOnlyList<AgentPresence.AgentState> agents = [];
-        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current().TenantId));
-        return agents.Select(p => new { p.UserId, p.UserName, p.State });
+        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current(activity: false).TenantId));
+        return agents.Select(p => new { p.UserId, p.UserName, p.State, p.Since });
     }
 
     /// <summary>Who has this conversation open right now (viewing:update carries the changes); none while Redis is down.</summary>
     public async Task<IEnumerable<object>> GetViewers(Guid conversationId)
     {
         IReadOnlyList<AgentPresence.Viewer> viewers = [];
-        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current().TenantId, conversationId));
+        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current(activity: false).TenantId, conversationId));
         return viewers.Select(v => new { v.UserId, v.UserName });
     }
 
@@ -153,10 +174,11 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         }
     }
 
-    private AgentConnection Current()
+    /// <summary>This connection; a call the agent made (<paramref name="activity"/>) keeps them from going away.</summary>
+    private AgentConnection Current(bool activity = true)
     {
         var connection = connections.Get(Context.ConnectionId) ?? throw new HubException("The connection is closing.");
-        connection.LastActivity = DateTimeOffset.UtcNow;
+        if (activity) connection.LastActivity = DateTimeOffset.UtcNow;
         return connection;
     }
 }
