@@ -13,7 +13,7 @@ namespace Inbox.Realtime;
 /// </summary>
 [Authorize]
 public sealed class InboxHub(InboxDbContext db, LocalConnections connections, AgentPresence presence, AgentSignals signals,
-    RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
+    CustomerTypingIndicator customerTyping, RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -71,7 +71,8 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
 
     /// <summary>
     /// Called as the agent types (any rate). The tenant's other agents hear typing:start at most once per throttle
-    /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call.
+    /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call. A reply
+    /// (not a note) may also show the customer "typing…": see <see cref="CustomerTypingIndicator"/>.
     /// </summary>
     public async Task StartTyping(Guid conversationId, bool isPrivate)
     {
@@ -84,6 +85,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         if (!forward) return;
         await signals.TypingAsync(connection, conversationId, isPrivate, typing: true);
         await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, isPrivate));
+        if (!isPrivate) await customerTyping.AgentTypingAsync(db, connection.TenantId, conversationId, Context.ConnectionAborted);
     }
 
     public async Task StopTyping(Guid conversationId)
