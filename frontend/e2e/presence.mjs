@@ -32,6 +32,8 @@ export async function presenceOfAgents({ a, b }) {
   if (optionText !== `${aName} · Online`) throw new Error(`B's picker shows "${optionText}"`);
   // B assigns the conversation to A: the picker shows A's presence.
   await b.page.selectOption('[data-testid=assignee]', await option.getAttribute('value'));
+  const shown = () => b.page.$eval('[data-testid=assignee]', (s) => s.selectedOptions[0]?.textContent);
+  await eventually(async () => (await shown()) === `${aName} · Online`, 'the picker to show A assigned and online');
   await screenshot(b.page, 'presence');
 
   // A has done nothing for 10 minutes (as A's page reports after a reconnect): B sees A away, idle 10 min.

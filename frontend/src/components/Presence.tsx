@@ -2,14 +2,14 @@ import { useEffect, useState } from 'react';
 import { presenceLabel, stateOf } from '../realtime/presence';
 import { useLive } from '../store/live';
 
-/** The time, moving on every `everyMs` (for "idle N min"). */
+/** The time now, and a render again every `everyMs` (so "idle N min" moves on; any other render reads the clock too). */
 export function useNow(everyMs = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    const timer = setInterval(() => setTick((t) => t + 1), everyMs);
     return () => clearInterval(timer);
   }, [everyMs]);
-  return now;
+  return Date.now();
 }
 
 /** The signed-in agent as colleagues see them: online, away (idle N min), or offline while not connected. */
