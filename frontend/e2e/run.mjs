@@ -5,6 +5,7 @@ import {
   runScenarios, screenshot, simulator, startStack,
 } from './harness.mjs';
 import { attachFromDisk } from './attachments.mjs';
+import { presenceOfAgents } from './presence.mjs';
 import { templatesFromWhatsApp } from './templates.mjs';
 import { twoTabsOfOneAgent } from './two-tabs.mjs';
 
@@ -53,6 +54,9 @@ try {
       await customerWrites(customer.from, customer.name, second);
       for (const { page } of [a, b]) await page.locator('[data-testid=message]', { hasText: second }).waitFor();
     }],
+
+    ['B sees A online in the assignee picker, A\'s header says online, idle A is away then back; A typing shows the customer "typing…"',
+      () => presenceOfAgents({ a, b })],
 
     ['agent A types and agent B sees "typing…"', async () => {
       await a.page.click('[data-testid=composer]');

@@ -9,18 +9,23 @@ namespace Inbox.Realtime;
 /// in) with an expiry time in one sorted set; its instance pushes that time forward on every heartbeat. An instance
 /// that dies stops doing so, and whichever instance first finds the time passed forgets its connections
 /// (<see cref="ForgetAsync"/>, also what a normal disconnect does). An agent's state is the best of their connections'
-/// (online, else away); per tenant, the last published state of each agent and the viewers of each conversation are
-/// kept beside, so that a change is announced once, by the instance that made it.
+/// (online, else away — since the latest of their away connections' times: when they were last active); per tenant,
+/// the last published state of each agent and the viewers of each conversation are kept beside, so that a change is
+/// announced once, by the instance that made it.
 /// </summary>
 public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings)
 {
     /// <summary>What a forgotten connection leaves to announce.</summary>
-    public sealed record Forgotten(Guid TenantId, Guid UserId, string UserName, string? PresenceChange,
+    public sealed record Forgotten(Guid TenantId, Guid UserId, string UserName, PresenceChange? PresenceChange,
         IReadOnlyList<(Guid ConversationId, IReadOnlyList<Viewer>? Viewers)> Viewing, IReadOnlyList<(Guid ConversationId, bool IsPrivate)> Typing);
 
     public sealed record Viewer(Guid UserId, string UserName);
 
-    public sealed record AgentState(Guid UserId, string UserName, string State);
+    /// <param name="Since">For "away": since when (the agent's last activity, or when they chose away); else null.</param>
+    public sealed record AgentState(Guid UserId, string UserName, string State, DateTimeOffset? Since);
+
+    /// <summary>An agent's new state (offline, online, away since a time), to announce.</summary>
+    public sealed record PresenceChange(string State, DateTimeOffset? Since);
 
     private string Connection(string connectionId) => $"{redis.KeyPrefix}conn:{connectionId}";
     private string Expiry => $"{redis.KeyPrefix}expiry";
@@ -35,12 +40,13 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
     /// Writes everything this instance knows of the connection (on connect, and again if it was forgotten while alive);
     /// returns the agent's new state if it changed.
     /// </summary>
-    public async Task<string?> RegisterAsync(AgentConnection c)
+    public async Task<PresenceChange?> RegisterAsync(AgentConnection c)
     {
         var id = c.Context.ConnectionId;
         HashEntry[] fields =
         [
             new("tenant", c.TenantId.ToString()), new("user", c.UserId.ToString()), new("name", c.UserName), new("state", c.State),
+            new("since", c.StateSince.ToUnixTimeMilliseconds()),
             .. c.Joined.Keys.Select(conversation => new HashEntry($"v:{conversation}", 1)),
             .. c.Typing.Select(t => new HashEntry($"t:{t.Key}", t.Value.IsPrivate ? 1 : 0)),
         ];
@@ -58,9 +64,10 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
     }
 
     /// <summary>The connection's own state changed (online/away); returns the agent's new state if that changed.</summary>
-    public async Task<string?> SetStateAsync(AgentConnection c)
+    public async Task<PresenceChange?> SetStateAsync(AgentConnection c)
     {
-        await redis.Database.HashSetAsync(Connection(c.Context.ConnectionId), "state", c.State);
+        await redis.Database.HashSetAsync(Connection(c.Context.ConnectionId),
+            [new HashEntry("state", c.State), new HashEntry("since", c.StateSince.ToUnixTimeMilliseconds())]);
         return await PresenceChangeAsync(c.TenantId, c.UserId, c.UserName);
     }
 
@@ -136,8 +143,17 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
     /// <summary>Who of the tenant is online or away now.</summary>
     public async Task<IReadOnlyList<AgentState>> PresenceOfAsync(Guid tenantId) =>
         (await redis.Database.HashGetAllAsync(Agents(tenantId)))
-        .Select(e => (UserId: Guid.Parse(e.Name.ToString()), Parts: e.Value.ToString().Split('\n', 2)))
-        .Select(e => new AgentState(e.UserId, e.Parts[1], e.Parts[0])).ToList();
+        .Select(e => (UserId: Guid.Parse(e.Name.ToString()), Stored: ParseAgent(e.Value.ToString())))
+        .Select(e => new AgentState(e.UserId, e.Stored.UserName, e.Stored.Change.State, e.Stored.Change.Since)).ToList();
+
+    /// <summary>As the script stores an agent: "state\nsince\nname", since in Unix milliseconds or empty.</summary>
+    private static (PresenceChange Change, string UserName) ParseAgent(string stored)
+    {
+        var parts = stored.Split('\n', 3);
+        if (parts.Length < 3) return (new PresenceChange(parts[0], null), parts.ElementAtOrDefault(1) ?? ""); // written before "since"
+        DateTimeOffset? since = long.TryParse(parts[1], out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        return (new PresenceChange(parts[0], since), parts[2]);
+    }
 
     /// <summary>Who has the conversation open now.</summary>
     public async Task<IReadOnlyList<Viewer>> ViewersOfAsync(Guid tenantId, Guid conversationId) =>
@@ -152,18 +168,21 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
 
     private const string PresenceScript = """
         local rank = { online = 2, away = 1 }
-        local best = 0
+        local best, since = 0, ''
         for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-          local state = redis.call('HGET', ARGV[1] .. id, 'state')
-          if not state then redis.call('SREM', KEYS[1], id)
-          elseif (rank[state] or 0) > best then best = rank[state] end
+          local c = redis.call('HMGET', ARGV[1] .. id, 'state', 'since')
+          local r = rank[c[1]] or 0
+          if not c[1] then redis.call('SREM', KEYS[1], id)
+          elseif r > best then best, since = r, (c[2] or '')
+          elseif r == 1 and best == 1 and (tonumber(c[2]) or 0) > (tonumber(since) or 0) then since = c[2] end
         end
         local state = (best == 2 and 'online') or (best == 1 and 'away') or 'offline'
+        if best ~= 1 then since = '' end
         local before = redis.call('HGET', KEYS[2], ARGV[2])
-        local after = state .. '\n' .. ARGV[3]
+        local after = state .. '\n' .. since .. '\n' .. ARGV[3]
         if best == 0 then redis.call('HDEL', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[2], after) end
         if before == after or (not before and best == 0) then return false end
-        return state
+        return after
         """;
 
     private const string ViewersScript = """
@@ -181,11 +200,11 @@ public sealed class AgentPresence(RealtimeRedis redis, RealtimeSettings settings
         return after
         """;
 
-    private async Task<string?> PresenceChangeAsync(Guid tenantId, Guid userId, string userName)
+    private async Task<PresenceChange?> PresenceChangeAsync(Guid tenantId, Guid userId, string userName)
     {
         var result = await redis.Database.ScriptEvaluateAsync(PresenceScript,
             [UserConnections(tenantId, userId), Agents(tenantId)], [$"{redis.KeyPrefix}conn:", userId.ToString(), userName]);
-        return result.IsNull ? null : (string?)result;
+        return result.IsNull ? null : ParseAgent((string)result!).Change;
     }
 
     private async Task<IReadOnlyList<Viewer>?> ViewersChangeAsync(Guid tenantId, Guid conversationId)

@@ -17,9 +17,11 @@ public sealed class AgentSignals(IHubContext<InboxHub> hub)
     public Task TypingAsync(AgentConnection typist, Guid conversationId, bool isPrivate, bool typing) =>
         TypingAsync(typist.TenantId, typist.Context.ConnectionId, conversationId, typist.UserId, typist.UserName, isPrivate, typing);
 
-    public Task PresenceAsync(Guid tenantId, Guid userId, string userName, string? changedTo) =>
+    /// <summary>presence:update <c>{ userId, userName, state, since }</c>: since is when an away agent was last active (else null).</summary>
+    public Task PresenceAsync(Guid tenantId, Guid userId, string userName, AgentPresence.PresenceChange? changedTo) =>
         changedTo is null ? Task.CompletedTask
-            : hub.Clients.Group(RealtimeGroups.Tenant(tenantId)).SendAsync(HubEvents.PresenceUpdate, new { userId, userName, state = changedTo });
+            : hub.Clients.Group(RealtimeGroups.Tenant(tenantId))
+                .SendAsync(HubEvents.PresenceUpdate, new { userId, userName, state = changedTo.State, since = changedTo.Since });
 
     public Task ViewersAsync(Guid tenantId, Guid conversationId, IReadOnlyList<AgentPresence.Viewer>? changedTo) =>
         changedTo is null ? Task.CompletedTask

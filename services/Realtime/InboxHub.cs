@@ -13,7 +13,7 @@ namespace Inbox.Realtime;
 /// </summary>
 [Authorize]
 public sealed class InboxHub(InboxDbContext db, LocalConnections connections, AgentPresence presence, AgentSignals signals,
-    RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
+    CustomerTypingIndicator customerTyping, RealtimeSettings settings, ILogger<InboxHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -71,7 +71,8 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
 
     /// <summary>
     /// Called as the agent types (any rate). The tenant's other agents hear typing:start at most once per throttle
-    /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call.
+    /// period; typing:stop follows an explicit stop, leaving, disconnecting, or a few seconds without a call. A reply
+    /// (not a note) may also show the customer "typing…": see <see cref="CustomerTypingIndicator"/>.
     /// </summary>
     public async Task StartTyping(Guid conversationId, bool isPrivate)
     {
@@ -84,6 +85,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         if (!forward) return;
         await signals.TypingAsync(connection, conversationId, isPrivate, typing: true);
         await SharedAsync(() => presence.SetTypingAsync(connection, conversationId, isPrivate));
+        if (!isPrivate) await customerTyping.AgentTypingAsync(db, connection.TenantId, conversationId, Context.ConnectionAborted);
     }
 
     public async Task StopTyping(Guid conversationId)
@@ -101,6 +103,7 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
             throw new HubException("Presence is 'online' or 'away'.");
         var connection = Current();
         connection.State = state;
+        connection.StateSince = DateTimeOffset.UtcNow;
         connection.AwayByInactivity = false;
         await StateChangedAsync(connection);
     }
@@ -111,24 +114,44 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         if (Current() is { AwayByInactivity: true } connection)
         {
             connection.State = PresenceStates.Online;
+            connection.StateSince = DateTimeOffset.UtcNow;
             connection.AwayByInactivity = false;
             await StateChangedAsync(connection);
         }
     }
 
-    /// <summary>Who of the caller's tenant is online or away right now (presence:update carries the changes); none while Redis is down.</summary>
+    /// <summary>
+    /// Sent by the client after it (re)connected — a new connection starts active — when its agent has done nothing for
+    /// <paramref name="seconds"/>: the inactivity timeout counts from then, so an idle agent whose connection was
+    /// renewed (a new access token, a network blip) stays away, idle since the same time.
+    /// </summary>
+    public Task Idle(int seconds)
+    {
+        if (seconds is < 0 or > MaxIdleSeconds) throw new HubException($"Idle is 0 to {MaxIdleSeconds} seconds.");
+        var connection = Current(activity: false);
+        var lastActive = DateTimeOffset.UtcNow.AddSeconds(-seconds);
+        if (lastActive < connection.LastActivity) connection.LastActivity = lastActive; // the clock marks it away if due
+        return Task.CompletedTask;
+    }
+
+    private const int MaxIdleSeconds = 7 * 24 * 3600;
+
+    /// <summary>
+    /// Who of the caller's tenant is online or away right now, and since when an away agent was last active
+    /// (presence:update carries the changes); none while Redis is down.
+    /// </summary>
     public async Task<IEnumerable<object>> GetPresence()
     {
         IReadOnlyList<AgentPresence.AgentState> agents = [];
-        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current().TenantId));
-        return agents.Select(p => new { p.UserId, p.UserName, p.State });
+        await SharedAsync(async () => agents = await presence.PresenceOfAsync(Current(activity: false).TenantId));
+        return agents.Select(p => new { p.UserId, p.UserName, p.State, p.Since });
     }
 
     /// <summary>Who has this conversation open right now (viewing:update carries the changes); none while Redis is down.</summary>
     public async Task<IEnumerable<object>> GetViewers(Guid conversationId)
     {
         IReadOnlyList<AgentPresence.Viewer> viewers = [];
-        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current().TenantId, conversationId));
+        await SharedAsync(async () => viewers = await presence.ViewersOfAsync(Current(activity: false).TenantId, conversationId));
         return viewers.Select(v => new { v.UserId, v.UserName });
     }
 
@@ -153,10 +176,11 @@ public sealed class InboxHub(InboxDbContext db, LocalConnections connections, Ag
         }
     }
 
-    private AgentConnection Current()
+    /// <summary>This connection; a call the agent made (<paramref name="activity"/>) keeps them from going away.</summary>
+    private AgentConnection Current(bool activity = true)
     {
         var connection = connections.Get(Context.ConnectionId) ?? throw new HubException("The connection is closing.");
-        connection.LastActivity = DateTimeOffset.UtcNow;
+        if (activity) connection.LastActivity = DateTimeOffset.UtcNow;
         return connection;
     }
 }

@@ -14,7 +14,12 @@ public sealed class AgentConnection(HubCallerContext context, Guid tenantId, Gui
     public Guid SessionId { get; } = sessionId;
     public string UserName { get; } = userName;
     public string State { get; set; } = PresenceStates.Online;
+
+    /// <summary>Since when <see cref="State"/> holds: away by inactivity counts from the last activity.</summary>
+    public DateTimeOffset StateSince { get; set; } = DateTimeOffset.UtcNow;
     public bool AwayByInactivity { get; set; }
+
+    /// <summary>The agent's last call to the hub that was something they did (reads that a client makes by itself are not).</summary>
     public DateTimeOffset LastActivity { get; set; } = DateTimeOffset.UtcNow;
     public ConcurrentDictionary<Guid, bool> Joined { get; } = new();
 

@@ -60,6 +60,7 @@ public sealed class PresenceClock(LocalConnections connections, AgentPresence pr
             if (connection.State == PresenceStates.Online && now - connection.LastActivity > settings.Inactivity)
             {
                 connection.State = PresenceStates.Away;
+                connection.StateSince = connection.LastActivity;
                 connection.AwayByInactivity = true;
                 await signals.PresenceAsync(connection.TenantId, connection.UserId, connection.UserName, await presence.SetStateAsync(connection));
             }

@@ -7,6 +7,7 @@ builder.AddInboxDefaults();
 builder.AddInboxAuthentication();
 builder.AddRealtimeHub();
 builder.AddInboxBus(RealtimeBus.RegisterConsumers, RealtimeBus.ConfigureQueues);
+builder.AddOutboxRelay();   // the customer's typing indicator goes to Workers through the outbox
 
 var app = builder.Build();
 app.UseCors();              // the web inbox connects from the Api's origin

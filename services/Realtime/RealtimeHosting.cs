@@ -42,6 +42,7 @@ public static class RealtimeHosting
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddSingleton<AgentPresence>();
         builder.Services.AddSingleton<AgentSignals>();
+        builder.Services.AddSingleton<CustomerTypingIndicator>();
         builder.Services.AddHostedService<PresenceClock>();
         return builder;
     }

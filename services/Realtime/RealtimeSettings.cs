@@ -4,7 +4,7 @@ namespace Inbox.Realtime;
 /// Realtime:InstanceId names this instance (and its queue of access-ending signals); <see cref="Deployment"/> names the
 /// instances it works with; the rest tune typing, presence and limits
 /// (Realtime:TypingThrottleSeconds, TypingExpirySeconds, HeartbeatSeconds, InstanceTimeoutSeconds,
-/// InactivitySeconds, HubCallsPerSecond) and when <see cref="HubFanout"/> drops a connection that does not keep up
+/// InactivitySeconds, HubCallsPerSecond, CustomerTypingSeconds) and when <see cref="HubFanout"/> drops a connection that does not keep up
 /// (Realtime:PushBacklogEvents, PushBacklogBytes, PushDeadlineSeconds).
 /// </summary>
 public sealed class RealtimeSettings
@@ -22,6 +22,9 @@ public sealed class RealtimeSettings
     public TimeSpan Heartbeat { get; init; }
     public TimeSpan InstanceTimeout { get; init; }
     public TimeSpan Inactivity { get; init; }
+
+    /// <summary>Least time between two WhatsApp typing indicators to a conversation's customer (WhatsApp shows one 25 s).</summary>
+    public TimeSpan CustomerTypingInterval { get; init; } = TimeSpan.FromSeconds(25);
     public double HubCallsPerSecond { get; init; }
 
     /// <summary>Events queued for one connection, beyond SignalR's and the socket's buffers, before it is dropped.</summary>
@@ -46,6 +49,7 @@ public sealed class RealtimeSettings
             Heartbeat = Seconds("HeartbeatSeconds", 5),
             InstanceTimeout = Seconds("InstanceTimeoutSeconds", 20),
             Inactivity = Seconds("InactivitySeconds", 300),
+            CustomerTypingInterval = Seconds("CustomerTypingSeconds", 25),
             HubCallsPerSecond = configuration.GetValue<double?>("Realtime:HubCallsPerSecond") ?? 10,
             PushBacklogEvents = configuration.GetValue<int?>("Realtime:PushBacklogEvents") ?? 1000,
             PushBacklogBytes = configuration.GetValue<long?>("Realtime:PushBacklogBytes") ?? 1024 * 1024,

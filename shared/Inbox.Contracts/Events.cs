@@ -10,8 +10,13 @@ public sealed record MessageCreated(Guid TenantId, Guid ConversationId, MessageS
 /// </summary>
 public sealed record SendWhatsAppMessage(Guid TenantId, Guid MessageId, Guid ConversationId, Guid ChannelId);
 
-/// <summary>Command to Workers: tell WhatsApp the business read the customer's messages up to this one.</summary>
-public sealed record SendReadReceipt(Guid TenantId, Guid ConversationId, Guid ChannelId, Guid MessageId, string Wamid);
+/// <summary>
+/// Command to Workers: tell WhatsApp the business read the customer's messages up to this one. With
+/// <paramref name="TypingAt"/> (an agent started typing a reply then) the customer also sees "typing…", if it is
+/// still fresh when sent (WhatsApp shows it 25 s at most).
+/// </summary>
+public sealed record SendReadReceipt(Guid TenantId, Guid ConversationId, Guid ChannelId, Guid MessageId, string Wamid,
+    DateTimeOffset? TypingAt = null);
 
 /// <summary>
 /// Command to Workers: read the templates of the channel's WhatsApp Business Account from the Graph API and store

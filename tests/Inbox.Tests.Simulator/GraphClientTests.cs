@@ -237,9 +237,14 @@ public sealed class GraphClientTests
         await client.Graph.MarkReadAsync(SimulatorHost.Token, SimulatorHost.NumberId, GraphReadMark.For(first), CancellationToken.None);
         await client.Graph.MarkReadAsync(SimulatorHost.Token, SimulatorHost.NumberId, GraphReadMark.For(second, showTyping: true), CancellationToken.None);
 
-        var summary = (await sim.ReportAsync()).GetProperty("summary");
+        var report = await sim.ReportAsync();
+        var summary = report.GetProperty("summary");
         Assert.Equal(2, summary.GetProperty("readMarks").GetInt32());
         Assert.Equal(1, summary.GetProperty("typingIndicators").GetInt32());
+        // Each one recorded, for tests to see which message of which number showed "typing…".
+        Assert.Equal(new (string?, string?, bool)[] { (SimulatorHost.NumberId, first, false), (SimulatorHost.NumberId, second, true) },
+            report.GetProperty("readMarks").EnumerateArray().Select(r => (r.GetProperty("phoneNumberId").GetString(),
+                r.GetProperty("messageId").GetString(), r.GetProperty("typingIndicator").GetBoolean())).ToList());
     }
 
     [Fact]

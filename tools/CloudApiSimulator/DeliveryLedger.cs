@@ -5,8 +5,9 @@ namespace Inbox.CloudApiSimulator;
 /// <summary>
 /// Every id the simulator produced and what became of it, for the benchmark to reconcile against: each webhook
 /// item (a customer message, or one status of one send) with its delivery attempts and whether a 200 came back,
-/// each send it accepted with the furthest status it reached (and the uploaded media id it named), and each media
-/// upload (so a test can tell a file was uploaded once).
+/// each send it accepted with the furthest status it reached (and the uploaded media id it named), each media
+/// upload (so a test can tell a file was uploaded once), and each mark-as-read with whether it showed the customer
+/// "typing…".
 /// </summary>
 public sealed class DeliveryLedger(TimeProvider clock)
 {
@@ -16,6 +17,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
     private readonly ConcurrentQueue<AcceptedSend> _sendOrder = new();
     private readonly ConcurrentQueue<Upload> _uploads = new();
     private readonly ConcurrentDictionary<int, int> _rejected = new();
+    private readonly ConcurrentQueue<ReadMark> _readMarkOrder = new();
     private long _readMarks;
     private long _typingIndicators;
     private long _posts;
@@ -139,8 +141,12 @@ public sealed class DeliveryLedger(TimeProvider clock)
 
     public void RecordRejected(int code) => _rejected.AddOrUpdate(code, 1, (_, n) => n + 1);
 
-    public void RecordReadMark(bool typingIndicator)
+    /// <summary>A business marked a customer's message read (POST /{phone-number-id}/messages with status "read").</summary>
+    public sealed record ReadMark(string PhoneNumberId, string MessageId, bool TypingIndicator, DateTimeOffset At);
+
+    public void RecordReadMark(string phoneNumberId, string messageId, bool typingIndicator)
     {
+        _readMarkOrder.Enqueue(new ReadMark(phoneNumberId, messageId, typingIndicator, clock.GetUtcNow()));
         Interlocked.Increment(ref _readMarks);
         if (typingIndicator) Interlocked.Increment(ref _typingIndicators);
     }
@@ -153,6 +159,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
         _sendOrder.Clear();
         _uploads.Clear();
         _rejected.Clear();
+        _readMarkOrder.Clear();
         Interlocked.Exchange(ref _readMarks, 0);
         Interlocked.Exchange(ref _typingIndicators, 0);
         Interlocked.Exchange(ref _posts, 0);
@@ -198,6 +205,7 @@ public sealed class DeliveryLedger(TimeProvider clock)
             templateStatuses = withItems ? items.Where(i => i.Kind == "template").Select(Describe).ToList() : null,
             sends = withItems ? sends.Select(s => new { s.Id, s.PhoneNumberId, s.To, s.WaId, s.Type, s.MediaId, s.AcceptedAt, s.Status, s.ErrorCode }).ToList() : null,
             uploads = withItems ? uploads : null,
+            readMarks = withItems ? _readMarkOrder.ToArray() : null,
         };
     }
 

@@ -28,7 +28,7 @@ public sealed class OutboundSends(
 
         if (read is not null)
         {
-            ledger.RecordReadMark(read.TypingIndicator);
+            ledger.RecordReadMark(number.PhoneNumberId, read.MessageId, read.TypingIndicator);
             logger.LogInformation("Marked {Wamid} as read (typing indicator: {Typing})", read.MessageId, read.TypingIndicator);
             return new GraphJson(new JsonObject { ["success"] = true });
         }

@@ -4,6 +4,7 @@ import { api } from '../api/client';
 import { isAdmin, useSession } from '../auth/session';
 import { ConnectionBadge } from '../components/ConnectionBadge';
 import { NotificationControl } from '../components/NotificationControl';
+import { MyPresence } from '../components/Presence';
 import { navigate } from '../lib/router';
 import { connectRealtime, disconnectRealtime } from '../realtime/connection';
 import { titleFor } from '../realtime/notifications';
@@ -61,6 +62,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         <NotificationControl />
         {isAdmin(session) && <button className="link" onClick={() => navigate('/admin')}>Admin</button>}
         <span data-testid="me">{session.name}</span>
+        <MyPresence />
         <button className="link" onClick={logout}>Sign out</button>
       </header>
       {hubUrl ? (

@@ -5,6 +5,7 @@ import { useLive, type Viewer } from '../store/live';
 import { useToasts } from '../store/toasts';
 import { HubEvents } from './events';
 import { notifyOf } from './notifications';
+import { ActivityTracker, type AgentPresence } from './presence';
 import { StreamFollower } from './stream';
 
 // The one hub connection of the page: SignalR with automatic reconnect (forever, backing off to 5 s), and after
@@ -17,6 +18,8 @@ let follower: StreamFollower | null = null;
 let joined: string | null = null;
 let restartTimer: ReturnType<typeof setTimeout> | undefined;
 let onResync: (() => void) | null = null;
+let activity = new ActivityTracker(Date.now());
+let presenceHeld: unknown[] | null = null; // presence:update that arrived while the snapshot was being read
 
 const fetchEvents = (after: number) => api<EventPage>(`/api/events?after=${after}&limit=500`);
 
@@ -46,6 +49,35 @@ async function rejoin() {
   }
 }
 
+/**
+ * After every (re)connect: the hub starts a connection as active, so an agent idle for a while says so (Idle) and
+ * stays away; then the tenant's presence is read whole, and the updates that came meanwhile are applied on top.
+ */
+async function syncPresence() {
+  const c = connection;
+  if (c?.state !== HubConnectionState.Connected) return;
+  const idle = activity.connected(Date.now());
+  presenceHeld = [];
+  try {
+    if (idle !== null) await c.invoke('Idle', idle);
+    useLive.getState().setPresence(await c.invoke<({ userId: string } & AgentPresence)[]>('GetPresence'));
+  } catch {
+    /* a moment, not the stream: presence:update goes on, and the next reconnect reads it whole again */
+  } finally {
+    const held = presenceHeld;
+    presenceHeld = null;
+    for (const payload of held ?? []) useLive.getState().applyEvent(HubEvents.PresenceUpdate, payload);
+  }
+}
+
+/** Something the agent did in the page: a heartbeat when one is due (see ActivityTracker). */
+function onInput() {
+  if (!activity.input(Date.now())) return;
+  if (connection?.state === HubConnectionState.Connected) connection.invoke('Heartbeat').catch(() => {});
+}
+
+const inputEvents = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'focus'] as const;
+
 async function startConnection() {
   const c = connection;
   if (!c) return;
@@ -53,6 +85,7 @@ async function startConnection() {
     await c.start();
     useLive.getState().setConnection('live');
     await rejoin();
+    await syncPresence();
     await catchUp();
   } catch {
     if (connection !== c) return;
@@ -82,7 +115,14 @@ export async function connectRealtime(hubUrl: string, resync: () => void) {
     .withStatefulReconnect()
     .configureLogging(LogLevel.None)
     .build());
-  for (const name of Object.values(HubEvents)) c.on(name, (payload: unknown) => f.receive(name, payload));
+  for (const name of Object.values(HubEvents)) {
+    c.on(name, (payload: unknown) => {
+      if (name === HubEvents.PresenceUpdate && presenceHeld) presenceHeld.push(payload);
+      else f.receive(name, payload);
+    });
+  }
+  activity = new ActivityTracker(Date.now());
+  for (const name of inputEvents) window.addEventListener(name, onInput, { passive: true, capture: true });
   // For the browser tests and for debugging from the console: where the stream is.
   (window as unknown as { __inboxStream: StreamFollower }).__inboxStream = f;
   c.onreconnecting(() => {
@@ -93,6 +133,7 @@ export async function connectRealtime(hubUrl: string, resync: () => void) {
     useLive.getState().setConnection('live');
     try {
       await rejoin();
+      await syncPresence();
       await catchUp();
     } catch {
       /* the next reconnect catches up again */
@@ -119,7 +160,16 @@ export async function disconnectRealtime() {
   connection = null;
   follower = null;
   joined = null;
+  for (const name of inputEvents) window.removeEventListener(name, onInput, { capture: true });
   if (c) await c.stop().catch(() => {});
+}
+
+// For the browser tests: as if the agent had done nothing for this long (what a reconnect would then report).
+if (typeof window !== 'undefined') {
+  (window as unknown as { __inboxIdleFor: (seconds: number) => Promise<void> }).__inboxIdleFor = async (seconds) => {
+    activity.idleFor(seconds, Date.now());
+    await syncPresence();
+  };
 }
 
 /** Opens a conversation's room (ticks, reactions, typing, viewers); leaves the previous one. */

@@ -102,6 +102,16 @@ describe('live store', () => {
     expect(orderedMessages(thread).map((m) => m.id)).toEqual(['y', 'x']);
   });
 
+  it('replaces presence with the snapshot read on (re)connect, then follows presence:update', () => {
+    s().applyEvent(HubEvents.PresenceUpdate, { userId: 'gone', userName: 'Gone', state: 'online', since: null });
+    s().setPresence([{ userId: 'u1', userName: 'Ana', state: 'online', since: null }]);
+    expect(Object.keys(s().presence)).toEqual(['u1']); // whoever the snapshot leaves out is offline
+    s().applyEvent(HubEvents.PresenceUpdate, { userId: 'u1', userName: 'Ana', state: 'away', since: '2026-12-08T09:52:00Z' });
+    expect(s().presence.u1).toEqual({ userName: 'Ana', state: 'away', since: '2026-12-08T09:52:00Z' });
+    s().applyEvent(HubEvents.PresenceUpdate, { userId: 'u1', userName: 'Ana', state: 'offline' });
+    expect(s().presence.u1).toEqual({ userName: 'Ana', state: 'offline', since: null });
+  });
+
   it('laterStatus prefers the furthest status', () => {
     expect(laterStatus(message('m', { status: 'read' }), message('m', { status: 'delivered' })).status).toBe('read');
     expect(laterStatus(message('m', { status: 'sent' }), message('m', { status: 'read' })).status).toBe('read');

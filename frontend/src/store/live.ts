@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Conversation, Message, Reaction, Media } from '../api/types';
 import { HubEvents } from '../realtime/events';
+import type { AgentPresence } from '../realtime/presence';
 
 // Live state of the inbox: every conversation and message the client knows, as loaded by queries (TanStack
 // Query fetches, then merges here) and moved on by stream events; plus moments (typing, viewers, presence) and
@@ -25,7 +26,8 @@ export interface LiveState {
   messages: Record<string, Record<string, Message>>;
   typing: Record<string, Record<string, Typist>>;
   viewers: Record<string, Viewer[]>;
-  presence: Record<string, { userName: string; state: string }>;
+  /** By user id: the tenant's agents the hub reports online or away (absent: offline). */
+  presence: Record<string, AgentPresence>;
   connection: ConnectionState;
   openConversationId: string | null;
   meId: string | null;
@@ -37,6 +39,8 @@ export interface LiveState {
   setOpenConversation: (id: string | null) => void;
   markRead: (conversationId: string) => void;
   setViewers: (conversationId: string, viewers: Viewer[]) => void;
+  /** The hub's snapshot (GetPresence) on (re)connect: it replaces what was known (anyone missing is offline). */
+  setPresence: (agents: ({ userId: string } & AgentPresence)[]) => void;
   reset: (meId: string | null) => void;
 }
 
@@ -189,7 +193,10 @@ export const useLive = create<LiveState>((set, get) => ({
         break;
       case HubEvents.PresenceUpdate:
         set((s) => ({
-          presence: { ...s.presence, [p.userId as string]: { userName: p.userName as string, state: p.state as string } },
+          presence: {
+            ...s.presence,
+            [p.userId as string]: { userName: p.userName as string, state: p.state as string, since: (p.since as string | null) ?? null },
+          },
         }));
         break;
     }
@@ -203,6 +210,10 @@ export const useLive = create<LiveState>((set, get) => ({
       return c ? { conversations: { ...s.conversations, [id]: { ...c, myUnreadCount: 0, unreadCount: 0 } } } : {};
     }),
   setViewers: (conversationId, viewers) => set((s) => ({ viewers: { ...s.viewers, [conversationId]: viewers } })),
+  setPresence: (agents) =>
+    set({
+      presence: Object.fromEntries(agents.map((a) => [a.userId, { userName: a.userName, state: a.state, since: a.since ?? null }])),
+    }),
   reset: (meId) => set({ ...initial, meId }),
 }));
 

@@ -239,11 +239,17 @@ public sealed class SendWhatsAppMessageConsumerDefinition : ConsumerDefinition<S
         endpointConfigurator.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)));
 }
 
-/// <summary>Tells WhatsApp the business read a customer's message (blue ticks). Harmless to repeat; failures are logged.</summary>
+/// <summary>
+/// Tells WhatsApp the business read a customer's message (blue ticks), with "typing…" for the customer when an agent
+/// is typing a reply and that is still news (see <see cref="SendReadReceipt.TypingAt"/>). Harmless to repeat; the Graph
+/// client retries transient errors, other failures are logged.
+/// </summary>
 public sealed class SendReadReceiptConsumer(
     InboxDbContext db, IGraphApi graph, SecretProtector secrets, ILogger<SendReadReceiptConsumer> logger)
     : IConsumer<SendReadReceipt>
 {
+    private static readonly TimeSpan TypingIndicatorLifetime = TimeSpan.FromSeconds(25);
+
     public async Task Consume(ConsumeContext<SendReadReceipt> context)
     {
         var command = context.Message;
@@ -252,7 +258,10 @@ public sealed class SendReadReceiptConsumer(
         try
         {
             var token = secrets.Unprotect(sealedToken);
-            await graph.MarkReadAsync(token, channel.PhoneNumberId, GraphReadMark.For(command.Wamid), context.CancellationToken);
+            // WhatsApp shows the indicator 25 s at most: one that waited longer (a broker outage) would announce a
+            // reply nobody is typing any more, so only the read mark goes.
+            var showTyping = command.TypingAt is { } typingAt && DateTimeOffset.UtcNow - typingAt < TypingIndicatorLifetime;
+            await graph.MarkReadAsync(token, channel.PhoneNumberId, GraphReadMark.For(command.Wamid, showTyping), context.CancellationToken);
         }
         catch (Exception ex) when (ex is GraphApiException or HttpRequestException || GraphFailures.OutcomeUnknown(ex))
         {

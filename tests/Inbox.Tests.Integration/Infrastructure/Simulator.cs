@@ -143,6 +143,16 @@ public sealed class Simulator : WebApplicationFactory<SimulatorOptions>
     public async Task FailNextUploadsAsync(string phoneNumberId, int code, int count) =>
         (await Http.PostAsJsonAsync("/simulator/failures", new { phoneNumberId, code, count, operation = "upload" })).EnsureSuccessStatusCode();
 
+    /// <summary>
+    /// The mark-as-reads a number sent, oldest first: <c>{ phoneNumberId, messageId, typingIndicator, at }</c>
+    /// (typingIndicator: the customer was shown "typing…").
+    /// </summary>
+    public async Task<List<JsonElement>> ReadMarksOfAsync(string phoneNumberId)
+    {
+        var report = JsonDocument.Parse(await Http.GetStringAsync("/simulator/report")).RootElement;
+        return report.GetProperty("readMarks").EnumerateArray().Where(r => r.GetProperty("phoneNumberId").GetString() == phoneNumberId).ToList();
+    }
+
     public async Task<long> ReadMarksAsync() =>
         JsonDocument.Parse(await Http.GetStringAsync("/simulator/report?items=false")).RootElement
             .GetProperty("summary").GetProperty("readMarks").GetInt64();

@@ -2,6 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Conversation, Member } from '../../api/types';
+import { useNow } from '../../components/Presence';
+import { presenceLabel, stateOf } from '../../realtime/presence';
 import { useLive, withMine } from '../../store/live';
 import { toastError } from '../../store/toasts';
 
@@ -19,6 +21,8 @@ function snoozeUntil(choice: string): string {
 export function ConversationActions({ conversation: c }: { conversation: Conversation }) {
   const members = useQuery({ queryKey: ['members'], queryFn: () => api<Member[]>('/api/members') });
   const [label, setLabel] = useState('');
+  const presence = useLive((s) => s.presence);
+  const now = useNow();
 
   async function change(path: string, method: string, body?: unknown) {
     try {
@@ -34,7 +38,11 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
       <select aria-label="Assignee" data-testid="assignee" value={c.assigneeId ?? ''}
         onChange={(e) => (e.target.value ? change('/assignee', 'PUT', { userId: e.target.value }) : change('/assignee', 'DELETE'))}>
         <option value="">Unassigned</option>
-        {members.data?.filter((m) => m.active).map((m) => <option key={m.userId} value={m.userId}>{m.name}</option>)}
+        {members.data?.filter((m) => m.active).map((m) => (
+          <option key={m.userId} value={m.userId} data-testid="assignee-option" data-state={stateOf(presence[m.userId])}>
+            {`${m.name} · ${presenceLabel(presence[m.userId], now)}`}
+          </option>
+        ))}
       </select>
       <select aria-label="Status" data-testid="status" value={c.status}
         onChange={(e) => {
