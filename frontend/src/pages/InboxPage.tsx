@@ -69,7 +69,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         <div className={`inbox ${conversationId ? 'has-thread' : ''} ${panelOpen ? 'with-panel' : ''}`}>
           <ConversationList selectedId={conversationId} />
           {conversationId ? <Thread key={conversationId} id={conversationId} /> : <div className="empty-thread muted">Pick a conversation</div>}
-          {panelOpen && <ContactPanel key={conversationId} conversationId={conversationId!} />}
+          {panelOpen && <ContactPanel key={`contact-${conversationId}`} conversationId={conversationId!} />}
         </div>
       ) : (
         <div className="loading">{config.error ? `Cannot reach the server: ${config.error.message}` : 'Loading…'}</div>
