@@ -6,6 +6,7 @@ import {
 } from './harness.mjs';
 import { attachFromDisk } from './attachments.mjs';
 import { presenceOfAgents } from './presence.mjs';
+import { contactPanel } from './contact.mjs';
 import { templatesFromWhatsApp } from './templates.mjs';
 import { twoTabsOfOneAgent } from './two-tabs.mjs';
 
@@ -246,6 +247,9 @@ try {
 
     ['a number added in the admin brings its WhatsApp templates: approved ones offered with their parts, the others disabled with WhatsApp\'s reason, a pause by Meta followed, one with an image header and a link button sent',
       () => templatesFromWhatsApp({ a, b, run })],
+
+    ['the contact panel: an agent renames the customer, adds an attribute and a label; the customer writes again under another profile name and the agent\'s name stays; their conversation on another number opens from the panel',
+      () => contactPanel({ a, b, run })],
 
     ['with the tab hidden a customer message raises a notification that opens its conversation; a muted one does not', async () => {
       const page = a.page;

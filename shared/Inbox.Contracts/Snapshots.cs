@@ -57,7 +57,11 @@ public sealed record ConversationSnapshot(
     int? MyUnreadCount = null,
     bool? Muted = null);
 
-/// <summary>A customer as the inbox shows it; attributes are the tenant's own JSON object.</summary>
+/// <summary>
+/// A customer as the inbox shows it. <see cref="Name"/> is what the inbox calls them: the name an agent gave
+/// (<see cref="NamedByAgent"/>), else their WhatsApp <see cref="ProfileName"/> (as their latest message brought it,
+/// never written over an agent's name). Attributes are the tenant's own key/value pairs.
+/// </summary>
 public sealed record ContactSnapshot(
     Guid Id,
     string? Name,
@@ -65,4 +69,6 @@ public sealed record ContactSnapshot(
     string? Bsuid,
     JsonElement Attributes,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? ProfileName = null,
+    bool NamedByAgent = false);

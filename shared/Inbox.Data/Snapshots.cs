@@ -11,7 +11,7 @@ public static class Snapshots
 {
     /// <summary>For events to the whole tenant: no per-agent unread count.</summary>
     public static readonly Expression<Func<Conversation, ConversationSnapshot>> Conversation = c => new ConversationSnapshot(
-        c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
+        c.Id, c.ChannelId, c.ContactId, c.Contact!.Name ?? c.Contact.ProfileName, c.Contact.WaId, c.Status, c.LastMessageAt,
         c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt,
         c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
         c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt, null, null);
@@ -24,7 +24,7 @@ public static class Snapshots
     /// <summary>For one agent: with their unread count (the customer messages after their read cursor) and their mute.</summary>
     public static Expression<Func<Conversation, ConversationSnapshot>> ConversationFor(InboxDbContext db, Guid userId) =>
         c => new ConversationSnapshot(
-            c.Id, c.ChannelId, c.ContactId, c.Contact!.Name, c.Contact.WaId, c.Status, c.LastMessageAt,
+            c.Id, c.ChannelId, c.ContactId, c.Contact!.Name ?? c.Contact.ProfileName, c.Contact.WaId, c.Status, c.LastMessageAt,
             c.LastMessagePreview, c.UnreadCount, c.LastInboundAt, c.WindowClosesAt,
             c.WindowClosesAt != null && c.WindowClosesAt > DateTimeOffset.UtcNow,
             c.AssigneeId, c.Assignee!.DisplayName, c.Priority, c.Labels, c.SnoozedUntil, c.LastActivityAt,
@@ -33,7 +33,8 @@ public static class Snapshots
             db.ConversationMutes.Any(m => m.ConversationId == c.Id && m.UserId == userId));
 
     public static ContactSnapshot Contact(Contact c) => new(
-        c.Id, c.Name, c.WaId, c.Bsuid, JsonDocument.Parse(c.Attributes).RootElement.Clone(), c.CreatedAt, c.UpdatedAt);
+        c.Id, c.Name ?? c.ProfileName, c.WaId, c.Bsuid, JsonDocument.Parse(c.Attributes).RootElement.Clone(), c.CreatedAt, c.UpdatedAt,
+        c.ProfileName, c.Name is not null);
 
     public static string MediaUrl(Guid messageId) => $"/api/messages/{messageId}/media";
 

@@ -116,7 +116,7 @@ public sealed class InboundTypesTests(InboxStack stack)
         await PostRawAsync(tenant, Fixtures.Change(tenant.PhoneNumberId, contacts, [Fixtures.Message("text-bsuid-only", Values(Webhooks.NewWamid(), bsuid: bsuid))]));
 
         Assert.Equal(1, await stack.Database.CountAsync(tenant.Id,
-            "select count(*) from contacts where bsuid = $1 and wa_id is null and name = 'Username User'", bsuid));
+            "select count(*) from contacts where bsuid = $1 and wa_id is null and profile_name = 'Username User'", bsuid));
         Assert.Equal("I use a username", (await MessagesAsync(tenant)).Single().GetProperty("text").GetString());
     }
 

@@ -47,7 +47,8 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         new("GET", "/api/messages/{id:guid}/media", v => $"/api/messages/{v.MessageId}/media"),
         new("DELETE", "/api/uploads/{id:guid}", v => $"/api/uploads/{v.UploadId}"),
         new("GET", "/api/contacts/{id:guid}", v => $"/api/contacts/{v.ContactId}"),
-        new("PATCH", "/api/contacts/{id:guid}", v => $"/api/contacts/{v.ContactId}", (_, _) => new { name = "Hijacked" }),
+        new("PATCH", "/api/contacts/{id:guid}", v => $"/api/contacts/{v.ContactId}", (_, _) => new { name = "Hijacked", attributes = new { plan = "free" } }),
+        new("GET", "/api/contacts/{id:guid}/conversations", v => $"/api/contacts/{v.ContactId}/conversations"),
         new("GET", "/api/canned-responses/{id:guid}", v => $"/api/canned-responses/{v.CannedResponseId}"),
         new("PUT", "/api/canned-responses/{id:guid}", v => $"/api/canned-responses/{v.CannedResponseId}",
             (_, _) => new { shortCode = "hijacked", content = "Hijacked", scope = "tenant" }),
@@ -204,6 +205,8 @@ public sealed class IsolationMatrixTests(InboxStack stack)
         var messageId = (await owner.GetJsonAsync($"/api/conversations/{conversationId}/messages"))
             .GetProperty("items")[0].GetProperty("id").GetGuid();
         var contactId = (await owner.GetJsonAsync($"/api/conversations/{conversationId}")).GetProperty("contactId").GetGuid();
+        await Agent.ReadAsync(await owner.SendAsync(HttpMethod.Patch, $"/api/contacts/{contactId}",
+            new { name = "The victim's customer", attributes = new { plan = "gold" } }), HttpStatusCode.OK);
         var canned = (await owner.PostJsonAsync("/api/canned-responses",
             new { shortCode = "hours", content = "We open at 9.", scope = "tenant" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var invite = (await owner.InviteAsync(AdminSteps.NewEmail())).GetProperty("id").GetGuid();
@@ -223,7 +226,7 @@ public sealed class IsolationMatrixTests(InboxStack stack)
             Pick(conversation, "assigneeId", "status", "priority", "labels", "lastMessagePreview", "muted"),
             (await v.Owner.GetJsonAsync($"/api/conversations/{v.ConversationId}/messages")).GetProperty("items").GetArrayLength().ToString(),
             Pick(await v.Agent.GetJsonAsync($"/api/conversations/{v.ConversationId}"), "unreadCount", "muted"),
-            Pick(await v.Owner.GetJsonAsync($"/api/contacts/{v.ContactId}"), "name", "attributes"),
+            Pick(await v.Owner.GetJsonAsync($"/api/contacts/{v.ContactId}"), "name", "namedByAgent", "profileName", "attributes"),
             Pick(await v.Owner.GetJsonAsync($"/api/canned-responses/{v.CannedResponseId}"), "shortCode", "content", "scope"),
             Pick(await v.Owner.GetJsonAsync($"/api/admin/channels/{v.ChannelId}"), "name", "active"),
             (await v.Owner.GetJsonAsync("/api/admin/invites")).GetProperty("items").GetArrayLength().ToString(),

@@ -80,7 +80,7 @@ public sealed class WebhookIngestTests(InboxStack stack)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, await stack.Database.CountAsync(tenant.Id,
             "select count(*) from messages where wamid = $1 and text = $2", wamid, "café 👍 https://x.test"));
-        Assert.Equal(1, await stack.Database.CountAsync(tenant.Id, "select count(*) from contacts where name = 'José'"));
+        Assert.Equal(1, await stack.Database.CountAsync(tenant.Id, "select count(*) from contacts where profile_name = 'José'"));
     }
 
     [Theory]

@@ -71,6 +71,23 @@ export interface Conversation {
   muted: boolean | null;
 }
 
+/** A customer (GET /api/contacts/{id}): name is an agent's (namedByAgent) or else the WhatsApp profile name. */
+export interface Contact {
+  id: string;
+  name: string | null;
+  profileName: string | null;
+  namedByAgent: boolean;
+  waId: string | null;
+  /** WhatsApp's business-scoped user id (e.g. US.1349…), the customer's identity when they use a username. */
+  bsuid: string | null;
+  /** The tenant's own key/value pairs. */
+  attributes: Record<string, AttributeValue>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AttributeValue = string | number | boolean;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

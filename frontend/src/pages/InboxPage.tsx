@@ -9,6 +9,7 @@ import { navigate } from '../lib/router';
 import { connectRealtime, disconnectRealtime } from '../realtime/connection';
 import { titleFor } from '../realtime/notifications';
 import { useLive } from '../store/live';
+import { ContactPanel, useContactPanel } from './inbox/ContactPanel';
 import { ConversationList } from './inbox/ConversationList';
 import { Thread } from './inbox/Thread';
 
@@ -39,6 +40,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
 
   // The tab's title carries the unread total, so a background tab shows it.
   const title = useLive((s) => titleFor(s.conversations));
+  const panelOpen = useContactPanel((s) => s.open) && conversationId !== null;
   useEffect(() => {
     document.title = title;
     return () => void (document.title = 'Inbox');
@@ -66,9 +68,10 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         <button className="link" onClick={logout}>Sign out</button>
       </header>
       {hubUrl ? (
-        <div className={`inbox ${conversationId ? 'has-thread' : ''}`}>
+        <div className={`inbox ${conversationId ? 'has-thread' : ''} ${panelOpen ? 'with-panel' : ''}`}>
           <ConversationList selectedId={conversationId} />
           {conversationId ? <Thread key={conversationId} id={conversationId} /> : <div className="empty-thread muted">Pick a conversation</div>}
+          {panelOpen && <ContactPanel key={`contact-${conversationId}`} conversationId={conversationId!} />}
         </div>
       ) : (
         <div className="loading">{config.error ? `Cannot reach the server: ${config.error.message}` : 'Loading…'}</div>

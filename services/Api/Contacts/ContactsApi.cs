@@ -1,6 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Inbox.Contracts;
 using Inbox.Data;
+using Inbox.Data.Entities;
+using Inbox.Data.Outbox;
+using Inbox.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,15 +12,19 @@ namespace Inbox.Api.Contacts;
 
 public static class ContactsApi
 {
-    /// <summary>Only the fields given change. attributes replaces the contact's JSON object of attributes.</summary>
-    public sealed record UpdateContactRequest(string? Name, JsonElement? Attributes);
+    /// <summary>
+    /// Only the fields given change: name (a string, or null for none), attributes (an object merged into the
+    /// contact's). JsonElement, not string?, so that a null given is told from a field left out.
+    /// </summary>
+    public sealed record UpdateContactRequest(JsonElement Name, JsonElement Attributes);
 
     public static void MapContactsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/contacts").RequireAuthorization().WithTags("Contacts");
         group.MapGet("/", List).WithSummary("The tenant's contacts, newest first; q searches name and number");
         group.MapGet("/{id:guid}", Get).WithSummary("One contact");
-        group.MapPatch("/{id:guid}", Update).WithSummary("Change a contact's name and/or attributes");
+        group.MapPatch("/{id:guid}", Update).WithSummary("Name the contact (an agent's name sticks) and/or set or remove attributes");
+        group.MapGet("/{id:guid}/conversations", Conversations).WithSummary("The contact's conversations, most recent activity first");
     }
 
     private static async Task<Results<Ok<Page<ContactSnapshot>>, ValidationProblem>> List(
@@ -30,7 +38,8 @@ public static class ContactsApi
         if (q is not null)
         {
             var pattern = LikePattern.Containing(q);
-            query = query.Where(c => EF.Functions.ILike(c.Name!, pattern, "\\") || EF.Functions.ILike(c.WaId!, pattern, "\\")
+            query = query.Where(c => EF.Functions.ILike(c.Name!, pattern, "\\") || EF.Functions.ILike(c.ProfileName!, pattern, "\\")
+                                     || EF.Functions.ILike(c.WaId!, pattern, "\\")
                                      || EF.Functions.ILike(c.Bsuid!, pattern, "\\"));
         }
         if (Cursor.TryDecode(cursor, out var after))
@@ -52,24 +61,68 @@ public static class ContactsApi
         return contact is null ? Problems.NotFound("The contact") : TypedResults.Ok(Snapshots.Contact(contact));
     }
 
-    private static async Task<Results<Ok<ContactSnapshot>, ProblemHttpResult, ValidationProblem>> Update(
-        Guid id, UpdateContactRequest request, InboxDbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// The contact's conversations, most recent activity first: one per WhatsApp number of the tenant the customer
+    /// wrote to (a customer writing again reopens theirs), each as the caller sees it in the list.
+    /// </summary>
+    private static async Task<Results<Ok<Page<ConversationSnapshot>>, ProblemHttpResult, ValidationProblem>> Conversations(
+        Guid id, InboxDbContext db, ClaimsPrincipal user, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var attributes = request.Attributes is { ValueKind: not JsonValueKind.Undefined } a ? a.GetRawText() : null;
-        var validation = new Validation()
-            .Check(request.Name is null || request.Name.Trim().Length is >= 1 and <= 200 && !request.Name.Contains('\0'), "name",
-                "Between 1 and 200 characters.")
-            .Check(request.Attributes is null or { ValueKind: JsonValueKind.Object }, "attributes", "A JSON object.")
-            .Check(attributes is null || attributes.Length <= 16_384, "attributes", "At most 16 KB.")
-            .Check(attributes is null || !attributes.Contains("\\u0000", StringComparison.Ordinal), "attributes", "No NUL characters.")
-            .Check(request.Name is not null || request.Attributes is not null, "name", "Nothing to change: give name and/or attributes.");
+        var validation = new Validation().Check(limit, cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (contact is null) return Problems.NotFound("The contact");
-        if (request.Name is not null) contact.Name = request.Name.Trim();
-        if (attributes is not null) contact.Attributes = attributes;
-        contact.UpdatedAt = DateTimeOffset.UtcNow;
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(Snapshots.Contact(contact));
+        if (!await db.Contacts.AnyAsync(c => c.Id == id, cancellationToken)) return Problems.NotFound("The contact");
+        return TypedResults.Ok(await ConversationsApi.PageAsync(db.Conversations.Where(c => c.ContactId == id), db, user.RequiredUserId(),
+            limit ?? ConversationsPageSize, cursor, cancellationToken));
+    }
+
+    private const int ConversationsPageSize = 20;
+
+    /// <summary>
+    /// name: an agent's name for the customer, which the WhatsApp profile name of later messages never replaces
+    /// (null: none, show the profile name again). attributes: merged, see <see cref="ContactAttributes"/>.
+    /// A change of the name shown is a conversation:updated of each of the contact's conversations, so every
+    /// agent's list and thread show it.
+    /// </summary>
+    private static async Task<Results<Ok<ContactSnapshot>, ProblemHttpResult, ValidationProblem>> Update(
+        Guid id, UpdateContactRequest request, InboxDbContext db, OutboxSignal signal, CancellationToken cancellationToken)
+    {
+        var name = request.Name.ValueKind == JsonValueKind.String ? request.Name.GetString()!.Trim() : null;
+        var validation = new Validation()
+            .Check(request.Name.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.String, "name",
+                "A string, or null to show the WhatsApp profile name again.")
+            .Check(request.Name.ValueKind != JsonValueKind.String || name!.Length is >= 1 and <= 200 && !name.Any(char.IsControl), "name",
+                "Between 1 and 200 characters, none of them control characters.")
+            .CheckPatch(request.Attributes)
+            .Check(request.Name.ValueKind != JsonValueKind.Undefined || request.Attributes.ValueKind != JsonValueKind.Undefined, "name",
+                "Nothing to change: give name and/or attributes.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+
+        Contact? contact = null;
+        var refused = await db.WriteEventsAsync<Results<Ok<ContactSnapshot>, ProblemHttpResult, ValidationProblem>?>(signal, [], async cancellationToken =>
+        {
+            // The contact, then its conversations: ingest's lock order (resolve_contact, then touch_conversation).
+            await db.Database.ExecuteSqlAsync($"select 1 from contacts where id = {id} for update", cancellationToken);
+            contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+            if (contact is null) return Problems.NotFound("The contact");
+            if (request.Attributes.ValueKind == JsonValueKind.Object)
+            {
+                if (ContactAttributes.Merge(contact.Attributes, request.Attributes) is not { } merged)
+                    return Problems.Invalid(ContactAttributes.Field, $"A contact has at most {ContactAttributes.MaxCount} attributes.");
+                contact.Attributes = merged;
+            }
+            var shown = contact.Name ?? contact.ProfileName;
+            if (request.Name.ValueKind != JsonValueKind.Undefined) contact.Name = name;
+            contact.UpdatedAt = DateTimeOffset.UtcNow;
+            if ((contact.Name ?? contact.ProfileName) != shown)
+            {
+                var conversations = await db.Conversations.Where(c => c.ContactId == id).Select(c => c.Id).ToListAsync(cancellationToken);
+                await db.LockConversationsAsync(conversations, cancellationToken);
+                await db.SaveChangesAsync(cancellationToken); // the events' snapshots read the new name
+                await db.AddConversationUpdatesAsync(conversations, cancellationToken);
+            }
+            return null;
+        }, cancellationToken);
+        if (refused is not null) return refused;
+        return TypedResults.Ok(Snapshots.Contact(contact!));
     }
 }

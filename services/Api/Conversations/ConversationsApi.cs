@@ -69,13 +69,19 @@ public static class ConversationsApi
         {
             var pattern = LikePattern.Containing(q);
             query = query.Where(c => EF.Functions.ILike(c.Contact!.Name!, pattern, "\\")
+                                     || EF.Functions.ILike(c.Contact.ProfileName!, pattern, "\\")
                                      || EF.Functions.ILike(c.Contact.WaId!, pattern, "\\")
                                      || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text!, pattern, "\\")));
         }
+        return TypedResults.Ok(await PageAsync(query, db, me, limit ?? Cursor.DefaultLimit, cursor, cancellationToken));
+    }
+
+    /// <summary>One page of these conversations as the caller sees them, most recent activity first.</summary>
+    internal static async Task<Page<ConversationSnapshot>> PageAsync(
+        IQueryable<Conversation> query, InboxDbContext db, Guid me, int take, string? cursor, CancellationToken cancellationToken)
+    {
         if (Cursor.TryDecode(cursor, out var after))
             query = query.Where(c => c.ActivityAt < after.At || (c.ActivityAt == after.At && c.Id < after.Id));
-
-        var take = limit ?? Cursor.DefaultLimit;
         var rows = await query
             .OrderByDescending(c => c.ActivityAt).ThenByDescending(c => c.Id)
             .Take(take + 1)
@@ -88,7 +94,7 @@ public static class ConversationsApi
             var lastId = rows[^1].Id;
             next = Cursor.Encode(await db.Conversations.Where(c => c.Id == lastId).Select(c => c.ActivityAt).SingleAsync(cancellationToken), lastId);
         }
-        return TypedResults.Ok(new Page<ConversationSnapshot>(rows, next));
+        return new Page<ConversationSnapshot>(rows, next);
     }
 
     private static async Task<Results<Ok<ConversationSnapshot>, ProblemHttpResult>> Get(

@@ -134,7 +134,13 @@ public sealed class Contact : ITenantOwned
     public Guid TenantId { get; set; }
     public string? WaId { get; set; }
     public string? Bsuid { get; set; }
+
+    /// <summary>An agent's name for the customer; ingest never writes it. Null: the inbox shows <see cref="ProfileName"/>.</summary>
     public string? Name { get; set; }
+
+    /// <summary>The customer's WhatsApp profile name, as their latest message brought it.</summary>
+    public string? ProfileName { get; set; }
+
     public string Attributes { get; set; } = "{}";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

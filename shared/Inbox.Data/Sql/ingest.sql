@@ -75,7 +75,8 @@ begin
 end
 $$;
 
--- Contacts and conversations, found or created; shared by every kind of inbound item.
+-- Contacts and conversations, found or created; shared by every kind of inbound item. p_name is the customer's
+-- WhatsApp profile name: it is kept current in profile_name, never in name, which is only ever an agent's.
 create or replace function resolve_contact(p_tenant_id uuid, p_wa_id text, p_bsuid text, p_name text, p_new_id uuid)
     returns uuid language plpgsql volatile set search_path = public, pg_temp as
 $$
@@ -89,7 +90,7 @@ begin
         order by (c.bsuid is not distinct from p_bsuid) desc
         limit 1;
         exit when v_contact is not null;
-        insert into contacts (id, tenant_id, wa_id, bsuid, name)
+        insert into contacts (id, tenant_id, wa_id, bsuid, profile_name)
         values (p_new_id, p_tenant_id, p_wa_id, p_bsuid, p_name)
         on conflict do nothing
         returning id into v_contact;
@@ -98,9 +99,9 @@ begin
     end loop;
     if v_contact is null then raise exception 'contact could not be resolved'; end if;
     update contacts set wa_id = coalesce(wa_id, p_wa_id), bsuid = coalesce(bsuid, p_bsuid),
-                        name = coalesce(p_name, name), updated_at = now()
+                        profile_name = coalesce(p_name, profile_name), updated_at = now()
     where id = v_contact
-      and (name is distinct from coalesce(p_name, name)
+      and (profile_name is distinct from coalesce(p_name, profile_name)
            or (wa_id is null and p_wa_id is not null) or (bsuid is null and p_bsuid is not null));
     return v_contact;
 end

@@ -1,5 +1,4 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Conversation, Member } from '../../api/types';
 import { useNow } from '../../components/Presence';
@@ -17,10 +16,9 @@ function snoozeUntil(choice: string): string {
   return d.toISOString();
 }
 
-/** Assign, status (incl. snooze), priority and labels; every change answers with the conversation. */
+/** Assign, status (incl. snooze), priority and mute (labels are in the contact panel); every change answers with the conversation. */
 export function ConversationActions({ conversation: c }: { conversation: Conversation }) {
   const members = useQuery({ queryKey: ['members'], queryFn: () => api<Member[]>('/api/members') });
-  const [label, setLabel] = useState('');
   const presence = useLive((s) => s.presence);
   const now = useNow();
 
@@ -66,14 +64,6 @@ export function ConversationActions({ conversation: c }: { conversation: Convers
         onClick={() => change('/mute', c.muted ? 'DELETE' : 'PUT')}>
         {c.muted ? '🔕 Muted' : 'Mute'}
       </button>
-      <span className="labels">
-        {c.labels?.map((l) => (
-          <span key={l} className="label">{l} <button className="link" aria-label={`Remove ${l}`} onClick={() => change(`/labels/${encodeURIComponent(l)}`, 'DELETE')}>×</button></span>
-        ))}
-        <form onSubmit={(e) => { e.preventDefault(); if (label.trim()) void change('/labels', 'POST', { label: label.trim() }).then(() => setLabel('')); }}>
-          <input className="label-input" placeholder="+ label" value={label} onChange={(e) => setLabel(e.target.value)} aria-label="Add a label" />
-        </form>
-      </span>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { viewConversation } from '../../realtime/connection';
 import { orderedMessages, useLive } from '../../store/live';
 import { Bubble } from './Bubble';
 import { Composer } from './Composer';
+import { ContactPanelToggle } from './ContactPanel';
 import { ConversationActions } from './ConversationActions';
 
 const NEAR_BOTTOM = 80;
@@ -160,6 +161,7 @@ export function Thread({ id }: { id: string }) {
           </div>
         </div>
         <ConversationActions conversation={conversation} />
+        <ContactPanelToggle />
       </header>
       <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
         {history.isFetchingNextPage && <p className="muted center small">Loading older messages…</p>}

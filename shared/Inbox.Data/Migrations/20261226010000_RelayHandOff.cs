@@ -10,7 +10,7 @@ namespace Inbox.Data.Migrations;
 /// to (handed_through, handed_by, handed_at), and other relays skip those for a lease. Its body is in Sql/outbox.sql.
 /// </summary>
 [DbContext(typeof(InboxDbContext))]
-[Migration("20261226000000_RelayHandOff")]
+[Migration("20261226010000_RelayHandOff")]
 public sealed class RelayHandOff : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder) => migrationBuilder.Sql("""
