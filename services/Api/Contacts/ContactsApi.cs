@@ -1,3 +1,4 @@
+using Inbox.Api.Conversations;
 using System.Security.Claims;
 using System.Text.Json;
 using Inbox.Contracts;
@@ -71,7 +72,7 @@ public static class ContactsApi
         var validation = new Validation().Check(limit, cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (!await db.Contacts.AnyAsync(c => c.Id == id, cancellationToken)) return Problems.NotFound("The contact");
-        return TypedResults.Ok(await ConversationsApi.PageAsync(db.Conversations.Where(c => c.ContactId == id), db, user.RequiredUserId(),
+        return TypedResults.Ok(await ConversationViews.PageAsync(db.Conversations.Where(c => c.ContactId == id), db, user.RequiredUserId(),
             limit ?? ConversationsPageSize, cursor, cancellationToken));
     }
 

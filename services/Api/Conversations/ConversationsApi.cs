@@ -73,40 +73,15 @@ public static class ConversationsApi
                                      || EF.Functions.ILike(c.Contact.WaId!, pattern, "\\")
                                      || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text!, pattern, "\\")));
         }
-        return TypedResults.Ok(await PageAsync(query, db, me, limit ?? Cursor.DefaultLimit, cursor, cancellationToken));
-    }
-
-    /// <summary>One page of these conversations as the caller sees them, most recent activity first.</summary>
-    internal static async Task<Page<ConversationSnapshot>> PageAsync(
-        IQueryable<Conversation> query, InboxDbContext db, Guid me, int take, string? cursor, CancellationToken cancellationToken)
-    {
-        if (Cursor.TryDecode(cursor, out var after))
-            query = query.Where(c => c.ActivityAt < after.At || (c.ActivityAt == after.At && c.Id < after.Id));
-        var rows = await query
-            .OrderByDescending(c => c.ActivityAt).ThenByDescending(c => c.Id)
-            .Take(take + 1)
-            .Select(Snapshots.ConversationFor(db, me))
-            .ToListAsync(cancellationToken);
-        string? next = null;
-        if (rows.Count > take)
-        {
-            rows.RemoveAt(take);
-            var lastId = rows[^1].Id;
-            next = Cursor.Encode(await db.Conversations.Where(c => c.Id == lastId).Select(c => c.ActivityAt).SingleAsync(cancellationToken), lastId);
-        }
-        return new Page<ConversationSnapshot>(rows, next);
+        return TypedResults.Ok(await ConversationViews.PageAsync(query, db, me, limit ?? Cursor.DefaultLimit, cursor, cancellationToken));
     }
 
     private static async Task<Results<Ok<ConversationSnapshot>, ProblemHttpResult>> Get(
         Guid id, InboxDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var conversation = await SnapshotAsync(db, id, user.RequiredUserId(), cancellationToken);
+        var conversation = await ConversationViews.SnapshotAsync(db, id, user.RequiredUserId(), cancellationToken);
         return conversation is null ? Problems.NotFound("The conversation") : TypedResults.Ok(conversation);
     }
-
-    internal static Task<ConversationSnapshot?> SnapshotAsync(InboxDbContext db, Guid id, Guid userId, CancellationToken cancellationToken) =>
-        db.Conversations.AsNoTracking().Where(c => c.Id == id).Select(Snapshots.ConversationFor(db, userId))
-            .FirstOrDefaultAsync(cancellationToken);
 
     private static async Task<Results<Ok<ConversationSnapshot>, ProblemHttpResult, ValidationProblem>> Assign(
         Guid id, AssignRequest request, InboxDbContext db, OutboxSignal signal, ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -194,7 +169,7 @@ public static class ConversationsApi
                 return null;
             }, cancellationToken);
         if (refused is not null) return refused;
-        return TypedResults.Ok((await SnapshotAsync(db, id, user.RequiredUserId(), cancellationToken))!);
+        return TypedResults.Ok((await ConversationViews.SnapshotAsync(db, id, user.RequiredUserId(), cancellationToken))!);
     }
 
     /// <summary>
@@ -243,7 +218,7 @@ public static class ConversationsApi
             return false;
         }, cancellationToken);
         if (missing) return Problems.NotFound("The conversation");
-        return TypedResults.Ok((await SnapshotAsync(db, id, me, cancellationToken))!);
+        return TypedResults.Ok((await ConversationViews.SnapshotAsync(db, id, me, cancellationToken))!);
     }
 
     private static async Task<Ok<List<string>>> Labels(InboxDbContext db, CancellationToken cancellationToken) =>

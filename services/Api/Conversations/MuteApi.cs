@@ -29,7 +29,7 @@ public static class MuteApi
             insert into conversation_mutes (tenant_id, conversation_id, user_id) values ({tenant.RequiredTenantId}, {id}, {me})
             on conflict (conversation_id, user_id) do nothing
             """, cancellationToken);
-        return TypedResults.Ok((await ConversationsApi.SnapshotAsync(db, id, me, cancellationToken))!);
+        return TypedResults.Ok((await ConversationViews.SnapshotAsync(db, id, me, cancellationToken))!);
     }
 
     private static async Task<Results<Ok<ConversationSnapshot>, ProblemHttpResult>> Unmute(
@@ -38,6 +38,6 @@ public static class MuteApi
         var me = user.RequiredUserId();
         if (!await db.Conversations.AnyAsync(c => c.Id == id, cancellationToken)) return Problems.NotFound("The conversation");
         await db.ConversationMutes.Where(m => m.ConversationId == id && m.UserId == me).ExecuteDeleteAsync(cancellationToken);
-        return TypedResults.Ok((await ConversationsApi.SnapshotAsync(db, id, me, cancellationToken))!);
+        return TypedResults.Ok((await ConversationViews.SnapshotAsync(db, id, me, cancellationToken))!);
     }
 }
