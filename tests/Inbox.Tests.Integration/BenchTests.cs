@@ -7,7 +7,8 @@ namespace Inbox.Tests.Integration;
 
 /// <summary>
 /// The benchmark's machinery on short runs against the real stack: its id reconciliation catches a lost and a
-/// duplicated id, its percentiles are right, every scenario runs clean, and the results files are written.
+/// duplicated id, its percentiles are right, every scenario runs clean, the results files are written, and the
+/// end-to-end scenario spreads its listeners over two Realtime instances and reconciles clean across them.
 /// Behaviour only: no timing is asserted.
 /// </summary>
 [Collection(StackCollection.Name)]
@@ -77,6 +78,30 @@ public sealed class BenchTests(InboxStack stack)
             Clients = [.. honest.Clients.Skip(1), ([.. received.Skip(1)], expected)],
         }.Check();
         Assert.Equal((1, 3), (undelivered.LostInDelivery, undelivered.ClientsComplete));
+    }
+
+    [Fact]
+    public async Task End_to_end_over_two_Realtime_instances_spreads_each_tenants_listeners_and_reconciles_clean()
+    {
+        await using var second = InboxStack.NewRealtime().Start();
+        await InboxStack.WaitForBusAsync(second);
+        var target = Target() with { OtherRealtimes = [second.BaseAddress] };
+        var tenants = await BenchTenants.PrepareAsync(target, 2, 2, CancellationToken.None);
+
+        await using (var audience = await Audience.ConnectAsync(target, tenants, 4, null, CancellationToken.None))
+        {
+            var placed = audience.Clients.Select(c => (Audience.Log)c.State!).ToList();
+            foreach (var tenant in tenants) // one listener of each tenant on each instance
+                Assert.Equal(2, placed.Where(log => log.Tenant.Index == tenant.Index).Select(log => log.Instance).Distinct().Count());
+            Assert.Equal(2, placed.Count(log => log.Instance == second.BaseAddress));
+        }
+
+        var result = await EndToEnd.RunAsync(target, tenants, BenchOptions.Of(("agents", 4), ("e2e-rate", 10), ("e2e-duration", 1)),
+            alone: false, CancellationToken.None);
+        Assert.True(result.Ok, $"{result.Name}: {result.Reconciliation}");
+        Assert.Equal(2, result.Parameters["realtime instances"]);
+        Assert.Equal(20L, result.Reconciliation!.Delivered); // each of the 4 agents, 2 on each instance, gets its tenant's 5
+        Assert.Equal(4, result.Reconciliation.ClientsComplete);
     }
 
     [Fact]

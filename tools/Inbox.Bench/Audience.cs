@@ -4,7 +4,8 @@ using Inbox.Contracts;
 namespace Inbox.Bench;
 
 /// <summary>
-/// Agents connected to Realtime, spread round-robin over the bench tenants (and their agents' tokens). Each one
+/// Agents connected to Realtime, spread round-robin over the bench tenants (and their agents' tokens) and over the
+/// Realtime instances (a tenant's listeners take the instances in turn, so each tenant listens on every instance). Each one
 /// records the wamid of every message:new it receives and, for messages the load sent, the latency from when the
 /// webhook was due to when the frame arrived.
 /// </summary>
@@ -13,9 +14,10 @@ public sealed class Audience : IAsyncDisposable
     private static readonly byte[] WamidKey = "\"wamid\":\""u8.ToArray();
     private readonly List<BenchHubClient> _clients = [];
 
-    public sealed class Log(BenchTenant tenant)
+    public sealed class Log(BenchTenant tenant, Uri instance)
     {
         public BenchTenant Tenant { get; } = tenant;
+        public Uri Instance { get; } = instance; // the Realtime instance it is connected to
         public List<string> Received { get; } = [];
     }
 
@@ -26,6 +28,7 @@ public sealed class Audience : IAsyncDisposable
     public static async Task<Audience> ConnectAsync(BenchTarget target, IReadOnlyList<BenchTenant> tenants, int count, WebhookLoad? load, CancellationToken cancellationToken)
     {
         var audience = new Audience();
+        var instances = target.RealtimeInstances;
         using var gate = new SemaphoreSlim(32); // connect a few at a time: each one checks its session in the database
         var connecting = Enumerable.Range(0, count).Select(async i =>
         {
@@ -34,14 +37,15 @@ public sealed class Audience : IAsyncDisposable
             await gate.WaitAsync(cancellationToken);
             try
             {
-                return await BenchHubClient.ConnectAsync(target.Realtime, token, (client, name, record, at) =>
+                var instance = instances[i / tenants.Count % instances.Count];
+                return await BenchHubClient.ConnectAsync(instance, token, (client, name, record, at) =>
                 {
                     if (name != HubEvents.MessageNew || BenchHubClient.StringAfter(record.Span, WamidKey) is not { } wamid) return;
                     var log = (Log)client.State!;
                     lock (log.Received) log.Received.Add(wamid);
                     if (load is not null && load.DueAt.TryGetValue(wamid, out var due))
                         audience.Delivery.Add((at - due) * 1000.0 / Stopwatch.Frequency);
-                }, new Log(tenant), cancellationToken);
+                }, new Log(tenant, instance), cancellationToken);
             }
             catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or InvalidOperationException or HttpRequestException)
             {

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Inbox.Bench;
 
-/// <summary>What /proc says about the machine and a process: load average, and a process's resident memory.</summary>
+/// <summary>What /proc says about the machine and a process: load average, and a process's resident memory and CPU time.</summary>
 public static class SystemStats
 {
     /// <summary>The 1, 5 and 15-minute load averages, as /proc/loadavg writes them.</summary>
@@ -23,6 +23,9 @@ public static class SystemStats
         }
         return (rss, anon);
     }
+
+    /// <summary>CPU seconds (user + system) the processes have used so far; a process that is gone counts 0.</summary>
+    public static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid => Compare.ProcessCpu.Read(pid) ?? 0);
 
     private static long Kb(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);

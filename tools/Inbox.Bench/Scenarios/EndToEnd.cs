@@ -6,7 +6,9 @@ namespace Inbox.Bench.Scenarios;
 /// 2. End to end: --agents connected agents (1,000) spread over the bench tenants while customer messages arrive at
 /// --e2e-rate per second (200) for --e2e-duration (30 s). Every agent of a tenant should see each of its messages
 /// (message:new goes to the whole tenant): webhook → client latency (from when the webhook was due), and delivered
-/// versus expected per client.
+/// versus expected per client. With more Realtime instances (--realtime-instances) the agents are spread over them, so
+/// a complete delivery proves the backplane; with their pids, Realtime's CPU per stored message (all instances, from
+/// the first webhook until every agent is complete).
 /// </summary>
 public static class EndToEnd
 {
@@ -20,7 +22,8 @@ public static class EndToEnd
         var warmup = SteadyIngest.Warmup(options, alone ? ["e2e-warmup", "warmup"] : ["e2e-warmup"], duration);
         var result = new ScenarioResult(Name)
         {
-            Parameters = { ["agents"] = agents, ["tenants"] = tenants.Count, ["rate/s"] = rate, ["duration s"] = duration.TotalSeconds, ["warm-up s"] = warmup.TotalSeconds },
+            Parameters = { ["agents"] = agents, ["tenants"] = tenants.Count, ["rate/s"] = rate, ["duration s"] = duration.TotalSeconds, ["warm-up s"] = warmup.TotalSeconds,
+                ["realtime instances"] = target.RealtimeInstances.Count },
         };
         await using var database = target.OpenDatabase(4);
         using var load = new WebhookLoad(target);
@@ -28,9 +31,11 @@ public static class EndToEnd
         await using var audience = await Audience.ConnectAsync(target, tenants, agents, load, cancellationToken);
         result.Metric("agents connected", audience.Clients.Count, "").Metric("connect time", Stopwatch.GetElapsedTime(connecting).TotalSeconds, "s");
 
+        var realtimeCpu = SystemStats.CpuSeconds(target.RealtimePids);
         var took = await load.RunOpenLoopAsync(tenants, rate, duration, cancellationToken, warmup);
         var persisted = await LoadCheck.PersistedAsync(database, tenants, load, cancellationToken);
         await audience.WaitForAsync(LoadCheck.ExpectedByTenant(persisted), TimeSpan.FromSeconds(15));
+        realtimeCpu = SystemStats.CpuSeconds(target.RealtimePids) - realtimeCpu;
         result.LoadAfter = SystemStats.LoadAverage();
 
         var reconciliation = LoadCheck.Reconcile(load, persisted, audience);
@@ -38,6 +43,8 @@ public static class EndToEnd
         result.Metric("acknowledged", load.MeasuredAcknowledged / took.TotalSeconds, "acks/s").Metric("non-2xx answers", load.NotAcknowledged, "");
         result.Latency("webhook → agent", delivery);
         result.Metric("deliveries/s", delivery.Count / took.TotalSeconds, "");
+        var stored = persisted.Values.Sum(ids => ids.Count);
+        if (target.RealtimePids.Count > 0 && stored > 0) result.Metric("Realtime CPU per message", 1000 * realtimeCpu / stored, "ms");
         SteadyIngest.Generator(result, load);
         var perClient = reconciliation.Clients.Select(c => c.Expected.Count == 0 ? 1.0 : (double)c.Received.Distinct().Count(c.Expected.Contains) / c.Expected.Count).ToList();
         if (perClient.Count > 0)
