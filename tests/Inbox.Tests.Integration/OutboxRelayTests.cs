@@ -24,7 +24,7 @@ public sealed class OutboxRelayTests(InboxStack stack)
         try
         {
             // An event the stack's relays can publish harmlessly afterwards: a session nobody holds has ended.
-            var row = (long)(await ScalarAsync(connection, """
+            var row = (long)(await stack.Database.ScalarAsync(tenant.Id, """
                 insert into outbox (tenant_id, message_type, payload)
                 values ($1, 'Inbox.Contracts.SessionEnded', jsonb_build_object('tenantId', $1, 'sessionId', gen_random_uuid()))
                 returning id
