@@ -42,15 +42,6 @@ async function sentByMediaId(customer, type) {
   return { send, upload: report.uploads.find((u) => u.id === send.mediaId) };
 }
 
-/** Whether the thread shows the end of the last outbound message with this text (the agent sees their own copy,
- * scrolled to; a picture taller than the thread cannot be in view whole). */
-const inView = (page, text) => page.evaluate((t) => {
-  const bubble = [...document.querySelectorAll('[data-testid=message][data-direction=outbound]')].filter((m) => m.textContent.includes(t)).at(-1);
-  const box = document.querySelector('[data-testid=messages]').getBoundingClientRect();
-  const r = bubble?.getBoundingClientRect();
-  return !!r && r.bottom > box.top && r.bottom <= box.bottom + 1;
-}, text);
-
 /** `a` and `b` show the customer's conversation, its window open. */
 export async function attachFromDisk({ a, b, customer, run }) {
   const page = a.page;
@@ -87,7 +78,6 @@ export async function attachFromDisk({ a, b, customer, run }) {
   for (const { page: p } of [a, b]) {
     await p.locator('[data-testid=message][data-direction=outbound]', { hasText: caption }).locator('img.media-img[src^="blob:"]').waitFor();
   }
-  await eventually(() => inView(page, caption), 'the end of the picture sent to be in view');
   await page.locator('[data-testid=message][data-direction=outbound][data-status=read]', { hasText: caption }).waitFor({ timeout: 20_000 });
   const picked = await eventually(() => sentByMediaId(customer, 'image'), 'the image to reach WhatsApp by a media id');
   if (picked.upload?.sha256 !== sha256(photo)) throw new Error(`WhatsApp got ${JSON.stringify(picked.upload)}, not the file`);
@@ -129,7 +119,6 @@ export async function attachFromDisk({ a, b, customer, run }) {
     throw new Error(`WhatsApp got ${JSON.stringify(dropped.upload)}`);
   }
   await page.locator('[data-testid=message][data-direction=outbound][data-status=read] button.doc', { hasText: pdfName }).waitFor({ timeout: 20_000 });
-  await eventually(() => inView(page, pdfName), 'the document sent to be in view');
   await screenshot(page, 'attach');
   if (uploads.length !== 3) throw new Error(`${uploads.length} uploads for 3 files`);
 }
