@@ -16,7 +16,11 @@ namespace Inbox.Data.Migrations;
 public sealed class TemplatesFromWhatsApp : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder) => migrationBuilder.Sql("""
+        -- Every tenant's seeded rows: row-level security, forced even for the owner (this migration's role), is lifted
+        -- for this delete only, inside the migration's transaction; else it sees none and the not-null column fails.
+        alter table message_templates no force row level security;
         delete from message_templates;
+        alter table message_templates force row level security;
         drop index ux_message_templates;
         alter table message_templates
             drop constraint if exists message_templates_status_check,
